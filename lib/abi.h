@@ -1,0 +1,107 @@
+/* abi.h: every promise libaio-posix makes to binaries built against glibc's
+ * <aio.h>, in one place.
+ *
+ * - struct aiocb is glibc's, unchanged.  The library never writes a public
+ *   field.  Its per-request state lives only in glibc's private fields:
+ *     __error_code    EINPROGRESS while in flight, then the final error (0 on
+ *                     success); glibc's meaning, read by aio_error().
+ *     __return_value  the final return value; glibc's meaning, read by
+ *                     aio_return().
+ *     __glibc_reserved[0..7]  a submission mark: the aiocb's own address
+ *                     mixed with a constant, written at submission, so that
+ *                     aio_error() can tell a never-submitted aiocb (EINVAL)
+ *                     from a finished one.  Keyed to the address so that a
+ *                     copied or stale aiocb elsewhere in memory does not pass.
+ *   The other private fields (__next_prio, __abs_prio, __policy and the rest
+ *   of __glibc_reserved) are left alone.
+ * - Memory ordering: completion stores __return_value, then publishes
+ *   __error_code with release; readers load __error_code with acquire before
+ *   they read __return_value.
+ * - Exported names: exactly the 17 of glibc (see abi.c) plus the extension
+ *   API of <aio-posix.h>, unversioned, so that they interpose glibc's
+ *   aio_*@GLIBC_2.2.5 and @GLIBC_2.34 under LD_PRELOAD and when linked.
+ *   Everything else is hidden (-fvisibility=hidden).
+ */
+#ifndef AIO_POSIX_ABI_H
+#define AIO_POSIX_ABI_H
+
+#include <aio.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define AIO_EXPORT __attribute__((visibility("default")))
+
+#if defined(__x86_64__) && !defined(__ILP32__)
+_Static_assert(sizeof(struct aiocb) == 168, "struct aiocb is not glibc's x86_64 layout");
+_Static_assert(offsetof(struct aiocb, __error_code) == 112, "__error_code moved");
+_Static_assert(offsetof(struct aiocb, __return_value) == 120, "__return_value moved");
+_Static_assert(offsetof(struct aiocb, aio_offset) == 128, "aio_offset moved");
+_Static_assert(offsetof(struct aiocb, __glibc_reserved) == 136, "__glibc_reserved moved");
+#endif
+/* aiocb and aiocb64 must be one and the same object to us: the *64 names are
+ * aliases of the plain ones. */
+_Static_assert(sizeof(struct aiocb) == sizeof(struct aiocb64), "aiocb64 differs from aiocb");
+_Static_assert(offsetof(struct aiocb, aio_offset) == offsetof(struct aiocb64, aio_offset),
+	       "aiocb64 offset field differs");
+_Static_assert(offsetof(struct aiocb, __error_code) == offsetof(struct aiocb64, __error_code),
+	       "aiocb64 private fields differ");
+_Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
+_Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= sizeof(uint64_t),
+	       "no room for the submission mark");
+
+#define ABI_SUBMISSION_MARK UINT64_C(0xa10905c0ffee1d00)
+
+static inline uint64_t
+abi_mark_for(const struct aiocb *cb)
+{
+	return ABI_SUBMISSION_MARK ^ (uint64_t)(uintptr_t)cb;
+}
+
+static inline bool
+abi_was_submitted(const struct aiocb *cb)
+{
+	uint64_t mark;
+	memcpy(&mark, cb->__glibc_reserved, sizeof mark);
+	return mark == abi_mark_for(cb);
+}
+
+static inline int
+abi_error_code(const struct aiocb *cb)
+{
+	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
+}
+
+/* Called by the submitter before the request becomes visible to any other
+ * thread (the engine lock publishes it). */
+static inline void
+abi_mark_in_progress(struct aiocb *cb)
+{
+	uint64_t mark = abi_mark_for(cb);
+	cb->__return_value = 0;
+	__atomic_store_n(&cb->__error_code, EINPROGRESS, __ATOMIC_RELAXED);
+	memcpy(cb->__glibc_reserved, &mark, sizeof mark);
+}
+
+/* Final state of a request that will never run (refused inside lio_listio). */
+static inline void
+abi_mark_failed(struct aiocb *cb, int error)
+{
+	uint64_t mark = abi_mark_for(cb);
+	memcpy(cb->__glibc_reserved, &mark, sizeof mark);
+	cb->__return_value = -1;
+	__atomic_store_n(&cb->__error_code, error, __ATOMIC_RELEASE);
+}
+
+/* Completion: the return value first, then the error code with release.
+ * After this store the aiocb belongs to the application again. */
+static inline void
+abi_publish(struct aiocb *cb, ssize_t result, int error)
+{
+	cb->__return_value = error ? -1 : result;
+	__atomic_store_n(&cb->__error_code, error, __ATOMIC_RELEASE);
+}
+
+#endif

@@ -1,0 +1,172 @@
+/* engine.h: what the modules of libaio-posix share.
+ *
+ * A request's life:
+ *   submit.c / listio.c  validate an aiocb, build a struct request, mark the
+ *                        aiocb in progress, and hand it to engine_admit().
+ *   engine.c             keeps a queue per fd (in a hash map keyed by fd) and
+ *                        decides when a request may run: at once for regular
+ *                        files and block devices, in order for streams and
+ *                        O_APPEND writes, after earlier writes for fsync.  A
+ *                        request allowed to run goes to the backend.
+ *   backend (pool.c)     runs it and calls engine_finish().
+ *   engine.c             publishes the result to the aiocb, lets the fd's
+ *                        next requests run, wakes aio_suspend waiters, then
+ *                        notification (notify.c) and the lio_listio group.
+ *
+ * One mutex, engine_lock, guards every queue, the fd map, and the backend's
+ * own lists; see engine.c for the invariants.  The aiocb fields the
+ * lock-free readers use are described in abi.h.
+ */
+#ifndef AIO_POSIX_ENGINE_H
+#define AIO_POSIX_ENGINE_H
+
+#include <aio.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "abi.h"
+
+/* --- intrusive doubly linked lists ------------------------------------- */
+
+struct list {
+	struct list *prev, *next;
+};
+
+#define LIST_INIT(name) { &(name), &(name) }
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+static inline void list_init(struct list *l) { l->prev = l->next = l; }
+static inline bool list_empty(const struct list *l) { return l->next == l; }
+static inline void list_append(struct list *head, struct list *item)
+{
+	item->prev = head->prev;
+	item->next = head;
+	head->prev->next = item;
+	head->prev = item;
+}
+static inline void list_remove(struct list *item)
+{
+	item->prev->next = item->next;
+	item->next->prev = item->prev;
+	item->prev = item->next = item;
+}
+
+/* --- notification (notify.c) -------------------------------------------- */
+
+/* A private copy of a struct sigevent, made at submission so that delivery
+ * never depends on memory the application may have reused, and never needs
+ * to allocate. */
+struct notification {
+	int kind;			/* SIGEV_NONE, _SIGNAL, _THREAD, _THREAD_ID */
+	int signal_number;
+	union sigval value;
+	pid_t thread_id;		/* SIGEV_THREAD_ID */
+	struct thread_callback *callback; /* SIGEV_THREAD: owned */
+};
+
+/* Validate and copy; returns 0 or an errno value (EINVAL, ENOMEM, EAGAIN). */
+int notification_prepare(struct notification *n, const struct sigevent *event);
+/* Deliver, then release what prepare took.  Never called under engine_lock. */
+void notification_deliver(struct notification *n);
+/* Release without delivering. */
+void notification_discard(struct notification *n);
+
+/* --- requests ----------------------------------------------------------- */
+
+enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC };
+
+enum request_state {
+	REQUEST_WAITING,	/* held back by its fd's ordering rules */
+	REQUEST_READY,		/* handed to the backend, not started */
+	REQUEST_RUNNING,	/* the backend started it: no longer cancellable */
+};
+
+struct fd_queue;
+struct list_group;
+
+struct request {
+	struct aiocb *aiocb;
+	enum request_op op;
+	enum request_state state;
+	int fd;
+	int priority;			/* aio_reqprio: higher means served later */
+	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
+	bool stream;			/* read()/write() instead of pread()/pwrite() */
+	void *buffer;
+	size_t length;
+	off_t offset;
+	unsigned long sequence;		/* submission order on its fd */
+	struct fd_queue *queue;
+	struct list queue_link;		/* fd_queue.outstanding */
+	struct list order_link;		/* a FIFO, or fd_queue.barrier_waiting */
+	struct list write_link;		/* fd_queue.unfinished_writes */
+	struct list backend_link;	/* the backend's own lists */
+	struct notification notification;
+	struct list_group *group;	/* lio_listio, or NULL */
+};
+
+/* lio_listio's shared state, on the heap so that an interrupted LIO_WAIT
+ * leaves nothing pointing into its stack frame. */
+struct list_group {
+	int remaining;			/* requests not yet finished; futex word */
+	int references;			/* one per request, plus the waiter */
+	bool has_notification;
+	struct notification notification; /* LIO_NOWAIT's own */
+};
+
+void list_group_release(struct list_group *group);
+
+/* --- engine (engine.c) -------------------------------------------------- */
+
+extern pthread_mutex_t engine_lock;
+
+/* Make sure the library is set up (config, fork handlers). */
+void engine_init(void);
+
+/* Admit requests, all or none: classifies each fd, queues, and starts what
+ * may run.  Returns 0, or EAGAIN when the backend cannot take work now (then
+ * nothing was queued and the caller still owns the requests). */
+int engine_admit(struct request **requests, int count);
+
+/* Called by a backend when a request has run (error 0: result is valid). */
+void engine_finish(struct request *req, ssize_t result, int error);
+
+/* aio_cancel's work; returns AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
+int engine_cancel(int fd, struct aiocb *aiocb);
+
+/* Wake aio_suspend waiters (suspend.c). */
+void suspend_wake_all(void);
+/* Reset suspend state in a fork child. */
+void suspend_after_fork_child(void);
+
+struct request *request_new(void);
+void request_free(struct request *req);
+
+/* --- the backend: where a request runs ----------------------------------- */
+
+/* The thread pool (pool.c).  Both are called with engine_lock held and never
+ * block.  pool_start returns 0 or EAGAIN (no thread exists and none could be
+ * created: the request was not taken). */
+int pool_start(struct request *req);
+/* Take back a request that has not started; false if it already runs. */
+bool pool_withdraw(struct request *req);
+void pool_after_fork_child(void);
+
+/* Run one request's system call; returns the result or -errno. */
+ssize_t request_execute(const struct request *req);
+
+/* --- configuration (config.c) ------------------------------------------- */
+
+struct config {
+	int max_threads;		/* AIO_POSIX_THREADS, aio_init.aio_threads */
+	int idle_seconds;		/* AIO_POSIX_IDLE_SECONDS, aio_init.aio_idle_time */
+};
+
+extern struct config config;	/* read and written under engine_lock */
+void config_load_environment(void);
+
+#endif

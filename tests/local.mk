@@ -1,0 +1,16 @@
+# Test suites (Check).  Each suite is one program named after the module or
+# function whose behaviour it proves.  Suites that link the library get
+# TEST_LDADD; preload tests run programs that only know glibc.
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LDADD = lib/libaio-posix.la $(CHECK_LIBS)
+# Check's own per-test timeout scale; each test case also sets its own.
+AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
+	AIO_POSIX_TEST_LIBRARY='$(abs_top_builddir)/lib/.libs/libaio-posix.so.0'; \
+	export AIO_POSIX_TEST_LIBRARY; \
+	AIO_POSIX_TEST_BUILDDIR='$(abs_top_builddir)'; export AIO_POSIX_TEST_BUILDDIR;
+EXTRA_DIST += tests/testutil.h
+
+if HAVE_CHECK
+include tests/io.mk
+include tests/control.mk
+endif
