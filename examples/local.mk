@@ -1,0 +1,32 @@
+# Examples (included by the top Makefile.am; paths are relative to the top).
+#
+# examples/aiocp copies a file with POSIX aio.  It is built against the system
+# <aio.h> and linked with libc only, never with libaio-posix: it stands for any
+# existing program.  'make demo' runs it twice, on glibc's own aio and then
+# with libaio-posix preloaded, and checks both copies.
+
+noinst_PROGRAMS += examples/aiocp
+examples_aiocp_SOURCES = examples/aiocp.c
+
+DEMO_LIBRARY = $(abs_top_builddir)/lib/.libs/libaio-posix.so.0
+DEMO_INPUT = examples/demo-input.bin
+DEMO_MIB = 8
+CLEANFILES += $(DEMO_INPUT) examples/demo-glibc.bin examples/demo-aio-posix.bin \
+	examples/demo-aio-posix.txt
+
+.PHONY: demo
+demo: examples/aiocp$(EXEEXT) lib/libaio-posix.la
+	@echo "demo: $(DEMO_INPUT): $(DEMO_MIB) MiB of random bytes to copy"
+	@head -c $(DEMO_MIB)M /dev/urandom > $(DEMO_INPUT)
+	@echo; echo "demo: 1. with glibc's own POSIX aio"
+	examples/aiocp$(EXEEXT) $(DEMO_INPUT) examples/demo-glibc.bin
+	cmp $(DEMO_INPUT) examples/demo-glibc.bin
+	@echo; echo "demo: 2. the same binary, with libaio-posix preloaded"
+	@echo "LD_PRELOAD=$(DEMO_LIBRARY) examples/aiocp $(DEMO_INPUT) examples/demo-aio-posix.bin"
+	@LD_PRELOAD=$(DEMO_LIBRARY) examples/aiocp$(EXEEXT) $(DEMO_INPUT) examples/demo-aio-posix.bin \
+	  > examples/demo-aio-posix.txt; status=$$?; cat examples/demo-aio-posix.txt; exit $$status
+	cmp $(DEMO_INPUT) examples/demo-aio-posix.bin
+	@# The dynamic linker ignores a library it cannot preload: make sure it did not.
+	@grep -q '(libaio-posix ' examples/demo-aio-posix.txt \
+	  || { echo "demo: FAIL: aiocp did not run on libaio-posix"; exit 1; }
+	@echo; echo "demo: OK: both copies are identical to $(DEMO_INPUT)"
