@@ -17,10 +17,9 @@
  * - Memory ordering: completion stores __return_value, then publishes
  *   __error_code with release; readers load __error_code with acquire before
  *   they read __return_value.
- * - Exported names: exactly the 17 of glibc (see abi.c) plus the extension
- *   API of <aio-posix.h>, unversioned, so that they interpose glibc's
- *   aio_*@GLIBC_2.2.5 and @GLIBC_2.34 under LD_PRELOAD and when linked.
- *   Everything else is hidden (-fvisibility=hidden).
+ * - Exported names: exactly the 17 of glibc plus the extension API of
+ *   <aio-posix.h>, unversioned (see AIO_EXPORT below).  Everything else is
+ *   hidden (-fvisibility=hidden).
  */
 #ifndef AIO_POSIX_ABI_H
 #define AIO_POSIX_ABI_H
@@ -32,7 +31,20 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Exported names.  glibc exports 17 aio names (objdump -T libc.so.6): the
+ * eight POSIX functions, their *64 twins and aio_init, at GLIBC_2.2.5 and,
+ * since glibc moved them from librt into libc, at GLIBC_2.34 (lio_listio
+ * also at GLIBC_2.4).  Ours are unversioned, which lets a versioned
+ * reference bind to them: under LD_PRELOAD they come first in the lookup
+ * scope, and a program linked with -laio-posix finds them before libc's.  A
+ * version node of our own would defeat that, so the library has no version
+ * script.  Each exported function is marked AIO_EXPORT where it is defined;
+ * on LP64 struct aiocb64 is struct aiocb (checked below), so each *64 name
+ * is an alias made by AIO_EXPORT_64 right after its plain function.
+ * tests/test-abi checks the whole exported list. */
 #define AIO_EXPORT __attribute__((visibility("default")))
+#define AIO_EXPORT_64(name, ret, params) \
+	AIO_EXPORT ret name##64 params __attribute__((alias(#name)))
 
 #if defined(__x86_64__) && !defined(__ILP32__)
 _Static_assert(sizeof(struct aiocb) == 168, "struct aiocb is not glibc's x86_64 layout");
@@ -51,6 +63,11 @@ _Static_assert(offsetof(struct aiocb, __error_code) == offsetof(struct aiocb64, 
 _Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
 _Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= sizeof(uint64_t),
 	       "no room for the submission mark");
+
+/* SIGEV_THREAD_ID's thread: glibc 2.36 has the field but not this name. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
 
 #define ABI_SUBMISSION_MARK UINT64_C(0xa10905c0ffee1d00)
 
@@ -72,6 +89,30 @@ static inline int
 abi_error_code(const struct aiocb *cb)
 {
 	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
+}
+
+/* The private fields as they were before a submission, so that a refused
+ * submission can put them back. */
+struct abi_saved_state {
+	ssize_t return_value;
+	int error_code;
+	char mark[sizeof(uint64_t)];
+};
+
+static inline void
+abi_save(const struct aiocb *cb, struct abi_saved_state *saved)
+{
+	saved->return_value = cb->__return_value;
+	saved->error_code = cb->__error_code;
+	memcpy(saved->mark, cb->__glibc_reserved, sizeof saved->mark);
+}
+
+static inline void
+abi_restore(struct aiocb *cb, const struct abi_saved_state *saved)
+{
+	cb->__return_value = saved->return_value;
+	cb->__error_code = saved->error_code;
+	memcpy(cb->__glibc_reserved, saved->mark, sizeof saved->mark);
 }
 
 /* Called by the submitter before the request becomes visible to any other

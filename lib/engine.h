@@ -94,6 +94,7 @@ struct request {
 	enum request_state state;
 	int fd;
 	int priority;			/* aio_reqprio: higher means served later */
+	bool append;			/* a write on an O_APPEND file description */
 	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
 	bool stream;			/* read()/write() instead of pread()/pwrite() */
 	void *buffer;
@@ -107,18 +108,22 @@ struct request {
 	struct list backend_link;	/* the backend's own lists */
 	struct notification notification;
 	struct list_group *group;	/* lio_listio, or NULL */
+	struct abi_saved_state before;	/* the aiocb before submission */
 };
 
 /* lio_listio's shared state, on the heap so that an interrupted LIO_WAIT
  * leaves nothing pointing into its stack frame. */
 struct list_group {
 	int remaining;			/* requests not yet finished; futex word */
-	int references;			/* one per request, plus the waiter */
-	bool has_notification;
-	struct notification notification; /* LIO_NOWAIT's own */
+	int references;			/* one per request, plus the LIO_WAIT caller */
+	bool waiter;			/* LIO_WAIT: wake the caller at zero */
+	struct notification notification; /* LIO_NOWAIT: delivered at zero */
 };
 
-void list_group_release(struct list_group *group);
+/* A request of the group has finished (listio.c); outside engine_lock. */
+void list_group_request_done(struct list_group *group);
+/* A fork child forgets a request of the group without finishing it. */
+void list_group_forget(struct list_group *group);
 
 /* --- engine (engine.c) -------------------------------------------------- */
 
@@ -146,12 +151,23 @@ void suspend_after_fork_child(void);
 struct request *request_new(void);
 void request_free(struct request *req);
 
+/* Validate an aiocb and build its request (submit.c); NULL with errno set. */
+struct request *request_from_aiocb(struct aiocb *cb, enum request_op op);
+/* Mark the aiocbs in progress and admit the requests, all or none; on
+ * failure the aiocbs are as they were and the requests are freed.  Returns
+ * 0 or an errno value. */
+int request_submit_all(struct request **requests, int count);
+/* Free a request that was never admitted. */
+void request_discard(struct request *req);
+
 /* --- the backend: where a request runs ----------------------------------- */
 
-/* The thread pool (pool.c).  Both are called with engine_lock held and never
- * block.  pool_start returns 0 or EAGAIN (no thread exists and none could be
- * created: the request was not taken). */
-int pool_start(struct request *req);
+/* The thread pool (pool.c).  All are called with engine_lock held.
+ * pool_reserve makes sure a worker exists (0, or EAGAIN when none exists and
+ * none can be created); after it, pool_start cannot fail: a worker only
+ * leaves when no request is READY. */
+int pool_reserve(void);
+void pool_start(struct request *req);
 /* Take back a request that has not started; false if it already runs. */
 bool pool_withdraw(struct request *req);
 void pool_after_fork_child(void);

@@ -1,8 +1,8 @@
 # Test suites (Check).  Each suite is one program named after the module or
 # function whose behaviour it proves.  Suites that link the library get
-# TEST_LDADD; preload tests run programs that only know glibc.
+# TEST_LIBS; preload tests run programs that only know glibc.
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-TEST_LDADD = lib/libaio-posix.la $(CHECK_LIBS)
+TEST_LIBS = lib/libaio-posix.la $(CHECK_LIBS)
 # Check's own per-test timeout scale; each test case also sets its own.
 AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	AIO_POSIX_TEST_LIBRARY='$(abs_top_builddir)/lib/.libs/libaio-posix.so.0'; \

@@ -1,0 +1,447 @@
+/* engine.c: per-fd queues, and the rules that say when a request may run.
+ *
+ * Locking.  engine_lock guards the fd map, every fd_queue, every request's
+ * state and list links, and the backend's lists (pool.c).  It is never held
+ * across a system call that can block, and no notification is delivered
+ * under it.  aio_error, aio_return and aio_suspend never take it: they read
+ * the aiocb (see abi.h) and the suspend futex (suspend.c).
+ *
+ * Ordering rules, kept per fd:
+ *  - regular files and block devices: reads and writes run in parallel;
+ *  - streams (pipes, sockets, FIFOs, ttys, other character devices): reads
+ *    run one at a time in submission order, and so do writes.  The two
+ *    directions are independent, so a read waiting for data never holds back
+ *    a write on the same socket;
+ *  - O_APPEND writes on a file: one at a time in submission order;
+ *  - fsync and fdatasync start only once every write submitted earlier on
+ *    the fd has finished; later writes do not wait for them.
+ * A request allowed to run is READY and belongs to the backend, which picks
+ * among READY requests by aio_reqprio.  A WAITING request is the engine's.
+ *
+ * Completion.  Under engine_lock the result is published to the aiocb, then
+ * the request leaves its queue and the fd's next requests are released.  So
+ * whenever an fsync is seen complete, every earlier write is seen complete
+ * too, and aio_cancel never finds a request whose result is already public.
+ * Waking aio_suspend, notification and the lio_listio group come after,
+ * outside the lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "engine.h"
+
+pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct fd_queue {
+	int fd;
+	bool stream;			/* neither a regular file nor a block device */
+	struct fd_queue *next_in_bucket;
+	unsigned long next_sequence;
+	struct list outstanding;	/* every request not finished, in order */
+	struct list read_fifo;		/* stream reads; the head may be running */
+	struct list write_fifo;		/* stream and O_APPEND writes, likewise */
+	struct list unfinished_writes;	/* every write not finished, in order */
+	struct list barrier_waiting;	/* fsyncs held back by earlier writes */
+};
+
+/* The fd map: a hash table with chaining.  File descriptors are small dense
+ * integers, so the low bits are the hash. */
+static struct fd_queue **buckets;
+static size_t bucket_count;		/* a power of two, or 0 */
+static size_t queue_count;
+
+static struct fd_queue *
+queue_lookup(int fd)
+{
+	if (bucket_count == 0)
+		return NULL;
+	struct fd_queue *q = buckets[(unsigned)fd & (bucket_count - 1)];
+	while (q && q->fd != fd)
+		q = q->next_in_bucket;
+	return q;
+}
+
+static void
+map_grow(void)
+{
+	size_t count = bucket_count ? bucket_count * 2 : 64;
+	struct fd_queue **grown = calloc(count, sizeof *grown);
+	if (!grown)
+		return;		/* the old table still works, with longer chains */
+	for (size_t i = 0; i < bucket_count; i++) {
+		struct fd_queue *q = buckets[i];
+		while (q) {
+			struct fd_queue *next = q->next_in_bucket;
+			size_t slot = (unsigned)q->fd & (count - 1);
+			q->next_in_bucket = grown[slot];
+			grown[slot] = q;
+			q = next;
+		}
+	}
+	free(buckets);
+	buckets = grown;
+	bucket_count = count;
+}
+
+static bool
+fd_is_stream(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return false;	/* a bad fd: let the system call report EBADF */
+	return !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
+static struct fd_queue *
+queue_get(int fd)
+{
+	struct fd_queue *q = queue_lookup(fd);
+	if (q)
+		return q;
+	if (queue_count >= bucket_count)
+		map_grow();
+	if (bucket_count == 0)
+		return NULL;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return NULL;
+	q->fd = fd;
+	q->stream = fd_is_stream(fd);
+	list_init(&q->outstanding);
+	list_init(&q->read_fifo);
+	list_init(&q->write_fifo);
+	list_init(&q->unfinished_writes);
+	list_init(&q->barrier_waiting);
+	size_t slot = (unsigned)fd & (bucket_count - 1);
+	q->next_in_bucket = buckets[slot];
+	buckets[slot] = q;
+	queue_count++;
+	return q;
+}
+
+static void
+queue_release_if_idle(struct fd_queue *q)
+{
+	if (!list_empty(&q->outstanding))
+		return;
+	struct fd_queue **link = &buckets[(unsigned)q->fd & (bucket_count - 1)];
+	while (*link != q)
+		link = &(*link)->next_in_bucket;
+	*link = q->next_in_bucket;
+	queue_count--;
+	free(q);
+}
+
+#define REQUEST_OF(link, member) container_of(link, struct request, member)
+
+static void
+make_ready(struct request *req)
+{
+	req->state = REQUEST_READY;
+	pool_start(req);
+}
+
+static void
+enqueue(struct request *req)
+{
+	struct fd_queue *q = req->queue;
+	bool runnable = true;
+
+	req->sequence = q->next_sequence++;
+	req->stream = q->stream;
+	list_append(&q->outstanding, &req->queue_link);
+	switch (req->op) {
+	case OP_READ:
+		req->in_order = q->stream;
+		if (req->in_order) {
+			runnable = list_empty(&q->read_fifo);
+			list_append(&q->read_fifo, &req->order_link);
+		}
+		break;
+	case OP_WRITE:
+		list_append(&q->unfinished_writes, &req->write_link);
+		req->in_order = q->stream || req->append;
+		if (req->in_order) {
+			runnable = list_empty(&q->write_fifo);
+			list_append(&q->write_fifo, &req->order_link);
+		}
+		break;
+	case OP_FSYNC:
+	case OP_DATASYNC:
+		/* Every unfinished write was submitted before this fsync. */
+		runnable = list_empty(&q->unfinished_writes);
+		if (!runnable)
+			list_append(&q->barrier_waiting, &req->order_link);
+		break;
+	}
+	if (runnable)
+		make_ready(req);
+	else
+		req->state = REQUEST_WAITING;
+}
+
+/* Release the fsyncs whose earlier writes have all finished. */
+static void
+release_barriers(struct fd_queue *q)
+{
+	while (!list_empty(&q->barrier_waiting)) {
+		struct request *sync = REQUEST_OF(q->barrier_waiting.next, order_link);
+		if (!list_empty(&q->unfinished_writes)) {
+			struct request *oldest = REQUEST_OF(q->unfinished_writes.next, write_link);
+			if (oldest->sequence < sync->sequence)
+				return;
+		}
+		list_remove(&sync->order_link);
+		make_ready(sync);
+	}
+}
+
+static void
+leave_fifo(struct list *fifo, struct request *req)
+{
+	bool was_head = fifo->next == &req->order_link;
+	list_remove(&req->order_link);
+	if (was_head && !list_empty(fifo)) {
+		struct request *next = REQUEST_OF(fifo->next, order_link);
+		if (next->state == REQUEST_WAITING)
+			make_ready(next);
+	}
+}
+
+/* Take a finished or cancelled request out of its queue and let the fd's
+ * next requests run.  The queue itself is freed by the caller. */
+static void
+dequeue(struct request *req)
+{
+	struct fd_queue *q = req->queue;
+
+	list_remove(&req->queue_link);
+	switch (req->op) {
+	case OP_READ:
+		if (req->in_order)
+			leave_fifo(&q->read_fifo, req);
+		break;
+	case OP_WRITE:
+		if (req->in_order)
+			leave_fifo(&q->write_fifo, req);
+		list_remove(&req->write_link);
+		release_barriers(q);
+		break;
+	case OP_FSYNC:
+	case OP_DATASYNC:
+		if (req->state == REQUEST_WAITING)
+			list_remove(&req->order_link);
+		break;
+	}
+}
+
+int
+engine_admit(struct request **requests, int count)
+{
+	engine_init();
+	pthread_mutex_lock(&engine_lock);
+	int error = pool_reserve();
+	int found = 0;
+	if (error == 0) {
+		for (; found < count; found++) {
+			requests[found]->queue = queue_get(requests[found]->fd);
+			if (!requests[found]->queue) {
+				error = EAGAIN;
+				break;
+			}
+		}
+	}
+	if (error) {
+		/* Nothing was queued: drop the queues made for this call. */
+		for (int i = 0; i < found; i++)
+			if (queue_lookup(requests[i]->fd) == requests[i]->queue)
+				queue_release_if_idle(requests[i]->queue);
+		pthread_mutex_unlock(&engine_lock);
+		return error;
+	}
+	for (int i = 0; i < count; i++)
+		enqueue(requests[i]);
+	pthread_mutex_unlock(&engine_lock);
+	return 0;
+}
+
+/* Everything after the request has left its queue: wake waiters, notify,
+ * account to the lio_listio group, free.  Outside engine_lock. */
+static void
+after_finish(struct request *req)
+{
+	suspend_wake_all();
+	notification_deliver(&req->notification);
+	if (req->group)
+		list_group_request_done(req->group);
+	request_free(req);
+}
+
+void
+engine_finish(struct request *req, ssize_t result, int error)
+{
+	pthread_mutex_lock(&engine_lock);
+	abi_publish(req->aiocb, result, error);
+	struct fd_queue *q = req->queue;
+	dequeue(req);
+	queue_release_if_idle(q);
+	pthread_mutex_unlock(&engine_lock);
+	after_finish(req);
+}
+
+int
+engine_cancel(int fd, struct aiocb *aiocb)
+{
+	struct list cancelled = LIST_INIT(cancelled);
+	bool running = false;
+
+	engine_init();
+	pthread_mutex_lock(&engine_lock);
+	struct fd_queue *q = queue_lookup(fd);
+	if (q) {
+		struct list *it = q->outstanding.next;
+		while (it != &q->outstanding) {
+			struct request *req = REQUEST_OF(it, queue_link);
+			it = it->next;
+			if (aiocb && req->aiocb != aiocb)
+				continue;
+			if (req->state == REQUEST_RUNNING ||
+			    (req->state == REQUEST_READY && !pool_withdraw(req))) {
+				running = true;
+				continue;
+			}
+			abi_publish(req->aiocb, -1, ECANCELED);
+			/* Releasing a FIFO successor may make the next entry
+			 * READY; it is still in the list and handled in turn. */
+			dequeue(req);
+			list_append(&cancelled, &req->backend_link);
+		}
+		queue_release_if_idle(q);
+	}
+	pthread_mutex_unlock(&engine_lock);
+
+	bool any = !list_empty(&cancelled);
+	while (!list_empty(&cancelled)) {
+		struct request *req = REQUEST_OF(cancelled.next, backend_link);
+		list_remove(&req->backend_link);
+		after_finish(req);
+	}
+	if (running)
+		return AIO_NOTCANCELED;
+	return any ? AIO_CANCELED : AIO_ALLDONE;
+}
+
+struct request *
+request_new(void)
+{
+	struct request *req = calloc(1, sizeof *req);
+	if (req) {
+		list_init(&req->queue_link);
+		list_init(&req->order_link);
+		list_init(&req->write_link);
+		list_init(&req->backend_link);
+	}
+	return req;
+}
+
+void
+request_free(struct request *req)
+{
+	free(req);
+}
+
+ssize_t
+request_execute(const struct request *req)
+{
+	ssize_t rc;
+	do {
+		switch (req->op) {
+		case OP_READ:
+			rc = req->stream ? read(req->fd, req->buffer, req->length)
+					 : pread(req->fd, req->buffer, req->length, req->offset);
+			break;
+		case OP_WRITE:
+			/* pwrite on an O_APPEND file appends, and leaves the file
+			 * offset alone, unlike write. */
+			rc = req->stream ? write(req->fd, req->buffer, req->length)
+					 : pwrite(req->fd, req->buffer, req->length, req->offset);
+			break;
+		case OP_FSYNC:
+			rc = fsync(req->fd);
+			break;
+		case OP_DATASYNC:
+			rc = fdatasync(req->fd);
+			break;
+		default:
+			rc = -1;
+			errno = EINVAL;
+		}
+	} while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : rc;
+}
+
+/* --- fork ------------------------------------------------------------------
+ * The parent's requests go on in the parent.  The child has none of its
+ * threads, so it starts afresh: every request it inherited is marked
+ * ECANCELED in its copy of the aiocb (so that nobody waits on it forever),
+ * without notification, and forgotten. */
+
+static void
+fork_prepare(void)
+{
+	pthread_mutex_lock(&engine_lock);
+}
+
+static void
+fork_parent(void)
+{
+	pthread_mutex_unlock(&engine_lock);
+}
+
+static void
+fork_child(void)
+{
+	pthread_mutex_init(&engine_lock, NULL);
+	pool_after_fork_child();
+	suspend_after_fork_child();
+	for (size_t i = 0; i < bucket_count; i++) {
+		struct fd_queue *q = buckets[i];
+		while (q) {
+			struct fd_queue *next = q->next_in_bucket;
+			while (!list_empty(&q->outstanding)) {
+				struct request *req = REQUEST_OF(q->outstanding.next, queue_link);
+				list_remove(&req->queue_link);
+				abi_publish(req->aiocb, -1, ECANCELED);
+				notification_discard(&req->notification);
+				if (req->group)
+					list_group_forget(req->group);
+				request_free(req);
+			}
+			free(q);
+			q = next;
+		}
+	}
+	free(buckets);
+	buckets = NULL;
+	bucket_count = queue_count = 0;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void
+init(void)
+{
+	config_load_environment();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void
+engine_init(void)
+{
+	pthread_once(&init_once, init);
+}

@@ -1,0 +1,185 @@
+/* listio.c: lio_listio and its group.
+ *
+ * All or nothing at admission: every request is built first; if any cannot
+ * be (no memory), none is queued and the call fails with EAGAIN.  An entry
+ * that is invalid (bad opcode aside: LIO_NOP and NULL are skipped) is not
+ * queued; its aiocb reports the error through aio_error, unless it is an
+ * aiocb still in flight, which is left untouched.  Either way the call then
+ * reports EIO once the others are queued (LIO_NOWAIT) or done (LIO_WAIT).
+ *
+ * The group lives on the heap with a reference per request plus one for a
+ * LIO_WAIT caller, so a caller interrupted by a signal (EINTR) can leave and
+ * the requests finish later without touching its stack frame.
+ * group.remaining counts unfinished requests and is the futex word the
+ * caller sleeps on; it reaches zero exactly once, and whoever brings it
+ * there delivers the list's own notification (LIO_NOWAIT) or wakes the
+ * caller (LIO_WAIT).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "aio-posix.h"
+#include "engine.h"
+#include "futex.h"
+
+static void
+group_release(struct list_group *group)
+{
+	if (__atomic_sub_fetch(&group->references, 1, __ATOMIC_ACQ_REL) == 0) {
+		notification_discard(&group->notification);
+		free(group);
+	}
+}
+
+void
+list_group_request_done(struct list_group *group)
+{
+	if (__atomic_sub_fetch(&group->remaining, 1, __ATOMIC_ACQ_REL) == 0) {
+		if (group->waiter)
+			futex_wake_all(&group->remaining);
+		else
+			notification_deliver(&group->notification);
+	}
+	group_release(group);
+}
+
+void
+list_group_forget(struct list_group *group)
+{
+	group_release(group);
+}
+
+/* Wait until the group is done.  Restarted under SA_RESTART, EINTR
+ * otherwise, as the kernel decides for an untimed futex wait. */
+static int
+group_wait(struct list_group *group)
+{
+	for (;;) {
+		int remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
+		if (remaining == 0)
+			return 0;
+		if (futex_wait_until(&group->remaining, remaining, NULL) == EINTR)
+			return __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE) == 0 ? 0 : EINTR;
+	}
+}
+
+static int
+listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
+{
+	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0 ||
+	    nent > AIO_POSIX_LISTIO_MAX || (nent > 0 && !list)) {
+		errno = EINVAL;
+		return -1;
+	}
+
+	struct list_group *group = calloc(1, sizeof *group);
+	struct request **requests = calloc(nent ? nent : 1, sizeof *requests);
+	if (!group || !requests) {
+		free(group);
+		free(requests);
+		errno = EAGAIN;
+		return -1;
+	}
+	group->waiter = mode == LIO_WAIT;
+	if (mode == LIO_NOWAIT) {
+		int error = notification_prepare(&group->notification, event);
+		if (error) {
+			free(group);
+			free(requests);
+			errno = error;
+			return -1;
+		}
+	}
+
+	/* Build every request first: all are queued, or none. */
+	int count = 0, failed = 0;
+	for (int i = 0; i < nent; i++) {
+		struct aiocb *cb = list[i];
+		if (!cb || cb->aio_lio_opcode == LIO_NOP)
+			continue;
+		enum request_op op;
+		if (cb->aio_lio_opcode == LIO_READ)
+			op = OP_READ;
+		else if (cb->aio_lio_opcode == LIO_WRITE)
+			op = OP_WRITE;
+		else {
+			if (!(abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS))
+				abi_mark_failed(cb, EINVAL);
+			failed++;
+			continue;
+		}
+		/* The same aiocb twice in one list: the second is in flight. */
+		bool repeated = false;
+		for (int j = 0; j < count && !repeated; j++)
+			repeated = requests[j]->aiocb == cb;
+		struct request *req = repeated ? NULL : request_from_aiocb(cb, op);
+		if (!req) {
+			int error = repeated ? EINVAL : errno;
+			if (error == EAGAIN) {
+				for (int j = 0; j < count; j++)
+					request_discard(requests[j]);
+				notification_discard(&group->notification);
+				free(group);
+				free(requests);
+				errno = EAGAIN;
+				return -1;
+			}
+			if (!repeated && !(abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS))
+				abi_mark_failed(cb, error);
+			failed++;
+			continue;
+		}
+		req->group = group;
+		requests[count++] = req;
+	}
+
+	group->remaining = count;
+	group->references = count + (mode == LIO_WAIT ? 1 : 0);
+	if (count > 0) {
+		int error = request_submit_all(requests, count);
+		if (error) {
+			notification_discard(&group->notification);
+			free(group);
+			free(requests);
+			errno = error;
+			return -1;
+		}
+	}
+	free(requests);
+
+	if (mode == LIO_NOWAIT) {
+		/* No requests at all: the list is complete now. */
+		if (count == 0) {
+			notification_deliver(&group->notification);
+			free(group);
+		}
+	} else {
+		int error = group_wait(group);
+		group_release(group);
+		if (error) {
+			errno = error;
+			return -1;
+		}
+		/* Any request that ended in error makes the call fail with EIO. */
+		for (int i = 0; i < nent && !failed; i++) {
+			struct aiocb *cb = list[i];
+			if (cb && (cb->aio_lio_opcode == LIO_READ || cb->aio_lio_opcode == LIO_WRITE) &&
+			    abi_error_code(cb) != 0)
+				failed++;
+		}
+	}
+	if (failed) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+AIO_EXPORT int
+lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
+{
+	return listio(mode, list, nent, sig);
+}
+AIO_EXPORT_64(lio_listio, int, (int, struct aiocb64 *const[], int, struct sigevent *));

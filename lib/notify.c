@@ -1,0 +1,240 @@
+/* notify.c: completion notification.
+ *
+ * Everything a delivery needs is copied from the struct sigevent when the
+ * request is submitted: the application may reuse the aiocb, its sigevent
+ * and its pthread_attr_t as soon as the call returns, and delivery must not
+ * fail for want of memory.  Delivery happens after the result is published
+ * (POSIX: when the signal arrives, aio_error already reports completion) and
+ * never under engine_lock.
+ *
+ * SIGEV_SIGNAL and SIGEV_THREAD_ID queue a siginfo with si_code SI_ASYNCIO,
+ * si_pid, si_uid and si_value, to the process or to one thread.  Signal
+ * number 0 means no signal: a zeroed aiocb asks for nothing.
+ * SIGEV_THREAD starts a detached thread per notification.  The application's
+ * attributes are copied at submission and forced detached, so a joinable
+ * attribute leaks nothing.  The thread starts with no signal blocked unless
+ * the attributes set a mask, as an application's own thread would (the
+ * workers that create it block everything).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+struct thread_callback {
+	void (*function)(union sigval);
+	union sigval value;
+	pthread_attr_t *attributes;	/* owned; NULL: the defaults below */
+};
+
+static pthread_attr_t default_attributes;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static bool default_usable;
+
+static void
+init_default_attributes(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	default_usable = pthread_attr_init(&default_attributes) == 0 &&
+		pthread_attr_setdetachstate(&default_attributes, PTHREAD_CREATE_DETACHED) == 0 &&
+		pthread_attr_setsigmask_np(&default_attributes, &none) == 0;
+}
+
+/* pthread_attr_t has no copy function; copy what it can say, field by field.
+ * A stack address is not copied: one stack cannot serve several
+ * notification threads at once. */
+static int
+copy_attributes(pthread_attr_t *copy, const pthread_attr_t *from)
+{
+	size_t size;
+	int value;
+	struct sched_param param;
+	cpu_set_t cpus;
+	sigset_t mask;
+
+	if (pthread_attr_init(copy) != 0)
+		return ENOMEM;
+	int rc = 0;
+	if (rc == 0 && pthread_attr_getstacksize(from, &size) == 0)
+		rc = pthread_attr_setstacksize(copy, size);
+	if (rc == 0 && pthread_attr_getguardsize(from, &size) == 0)
+		rc = pthread_attr_setguardsize(copy, size);
+	if (rc == 0 && pthread_attr_getinheritsched(from, &value) == 0)
+		rc = pthread_attr_setinheritsched(copy, value);
+	if (rc == 0 && pthread_attr_getschedpolicy(from, &value) == 0)
+		rc = pthread_attr_setschedpolicy(copy, value);
+	if (rc == 0 && pthread_attr_getschedparam(from, &param) == 0)
+		rc = pthread_attr_setschedparam(copy, &param);
+	if (rc == 0 && pthread_attr_getscope(from, &value) == 0)
+		rc = pthread_attr_setscope(copy, value);
+	if (rc == 0 && pthread_attr_getaffinity_np(from, sizeof cpus, &cpus) == 0 &&
+	    CPU_COUNT(&cpus) > 0 && CPU_COUNT(&cpus) < CPU_SETSIZE)
+		rc = pthread_attr_setaffinity_np(copy, sizeof cpus, &cpus);
+	if (rc == 0) {
+		int got = pthread_attr_getsigmask_np(from, &mask);
+		if (got == PTHREAD_ATTR_NO_SIGMASK_NP)
+			sigemptyset(&mask);
+		rc = pthread_attr_setsigmask_np(copy, &mask);
+	}
+	if (rc == 0)
+		rc = pthread_attr_setdetachstate(copy, PTHREAD_CREATE_DETACHED);
+	if (rc != 0) {
+		pthread_attr_destroy(copy);
+		return rc == ENOMEM ? ENOMEM : EINVAL;
+	}
+	return 0;
+}
+
+static bool
+signal_number_valid(int signo)
+{
+	return signo >= 0 && signo < NSIG;
+}
+
+int
+notification_prepare(struct notification *n, const struct sigevent *event)
+{
+	*n = (struct notification){ .kind = SIGEV_NONE };
+	if (!event)
+		return 0;
+	switch (event->sigev_notify) {
+	case SIGEV_NONE:
+		return 0;
+	case SIGEV_SIGNAL:
+		if (!signal_number_valid(event->sigev_signo))
+			return EINVAL;
+		break;
+	case SIGEV_THREAD_ID:
+		if (!signal_number_valid(event->sigev_signo) || event->sigev_notify_thread_id <= 0)
+			return EINVAL;
+		/* The thread must belong to this process. */
+		if (syscall(SYS_tgkill, getpid(), event->sigev_notify_thread_id, 0) != 0)
+			return EINVAL;
+		n->thread_id = event->sigev_notify_thread_id;
+		break;
+	case SIGEV_THREAD: {
+		if (!event->sigev_notify_function)
+			return EINVAL;
+		struct thread_callback *cb = calloc(1, sizeof *cb);
+		if (!cb)
+			return EAGAIN;
+		cb->function = event->sigev_notify_function;
+		cb->value = event->sigev_value;
+		if (event->sigev_notify_attributes) {
+			cb->attributes = malloc(sizeof *cb->attributes);
+			int rc = cb->attributes ? copy_attributes(cb->attributes,
+					event->sigev_notify_attributes) : ENOMEM;
+			if (rc != 0) {
+				free(cb->attributes);
+				free(cb);
+				return rc == ENOMEM ? EAGAIN : rc;
+			}
+		}
+		n->callback = cb;
+		break;
+	}
+	default:
+		return EINVAL;
+	}
+	n->kind = event->sigev_notify;
+	n->signal_number = event->sigev_signo;
+	n->value = event->sigev_value;
+	return 0;
+}
+
+static void *
+callback_main(void *arg)
+{
+	struct thread_callback *cb = arg;
+	void (*function)(union sigval) = cb->function;
+	union sigval value = cb->value;
+	free(cb);
+	function(value);
+	return NULL;
+}
+
+static void
+run_callback(struct thread_callback *cb)
+{
+	pthread_attr_t *attributes = cb->attributes;
+	pthread_t thread;
+
+	pthread_once(&default_once, init_default_attributes);
+	if (!attributes && default_usable)
+		attributes = &default_attributes;
+	cb->attributes = NULL;	/* the thread frees cb, not the attributes */
+	int rc = attributes ? pthread_create(&thread, attributes, callback_main, cb) : EAGAIN;
+	if (rc != 0 && attributes != &default_attributes && default_usable)
+		rc = pthread_create(&thread, &default_attributes, callback_main, cb);
+	if (rc != 0) {
+		/* No thread to be had: run it here rather than lose it. */
+		callback_main(cb);
+	}
+	if (attributes && attributes != &default_attributes) {
+		pthread_attr_destroy(attributes);
+		free(attributes);
+	}
+}
+
+/* Queue a signal; the kernel's queue may be full for a moment (EAGAIN). */
+static void
+queue_signal(const struct notification *n)
+{
+	siginfo_t info = { 0 };
+	info.si_signo = n->signal_number;
+	info.si_code = SI_ASYNCIO;
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value = n->value;
+
+	for (int attempt = 0; attempt < 1000; attempt++) {
+		long rc = n->kind == SIGEV_THREAD_ID
+			? syscall(SYS_rt_tgsigqueueinfo, info.si_pid, n->thread_id,
+				  n->signal_number, &info)
+			: syscall(SYS_rt_sigqueueinfo, info.si_pid, n->signal_number, &info);
+		if (rc == 0 || errno != EAGAIN)
+			return;
+		struct timespec pause = { 0, 1000000 };	/* 1 ms */
+		nanosleep(&pause, NULL);
+	}
+}
+
+void
+notification_deliver(struct notification *n)
+{
+	switch (n->kind) {
+	case SIGEV_SIGNAL:
+	case SIGEV_THREAD_ID:
+		if (n->signal_number != 0)
+			queue_signal(n);
+		break;
+	case SIGEV_THREAD:
+		run_callback(n->callback);
+		n->callback = NULL;
+		break;
+	}
+	n->kind = SIGEV_NONE;
+}
+
+void
+notification_discard(struct notification *n)
+{
+	if (n->kind == SIGEV_THREAD && n->callback) {
+		if (n->callback->attributes) {
+			pthread_attr_destroy(n->callback->attributes);
+			free(n->callback->attributes);
+		}
+		free(n->callback);
+		n->callback = NULL;
+	}
+	n->kind = SIGEV_NONE;
+}

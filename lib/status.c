@@ -1,0 +1,49 @@
+/* status.c: aio_error and aio_return.
+ *
+ * Both are async-signal-safe: they read the aiocb and nothing else, no lock,
+ * no allocation.  __error_code is loaded with acquire, pairing with the
+ * release store that publishes a completion (abi.h), so the return value
+ * read after it is the final one.
+ *
+ * An aiocb that was never submitted gives EINVAL.  A finished one keeps its
+ * result: aio_return may be called more than once, as with glibc.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "engine.h"
+
+AIO_EXPORT int
+aio_error(const struct aiocb *aiocbp)
+{
+	if (!aiocbp || !abi_was_submitted(aiocbp)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return abi_error_code(aiocbp);
+}
+AIO_EXPORT_64(aio_error, int, (const struct aiocb64 *));
+
+AIO_EXPORT ssize_t
+aio_return(struct aiocb *aiocbp)
+{
+	if (!aiocbp || !abi_was_submitted(aiocbp)) {
+		errno = EINVAL;
+		return -1;
+	}
+	int error = abi_error_code(aiocbp);
+	if (error == EINPROGRESS) {
+		/* POSIX leaves this undefined; say so rather than invent a value. */
+		errno = EINPROGRESS;
+		return -1;
+	}
+	return aiocbp->__return_value;
+}
+AIO_EXPORT_64(aio_return, ssize_t, (struct aiocb64 *));
+
+AIO_EXPORT const char *
+aio_posix_version(void)
+{
+	return PACKAGE_VERSION;
+}

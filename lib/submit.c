@@ -1,0 +1,138 @@
+/* submit.c: aio_read, aio_write and aio_fsync: check the aiocb, build a
+ * request, hand it to the engine.
+ *
+ * What is refused at once (-1 and errno), before anything is queued:
+ *   EINVAL  NULL aiocb; the aiocb is still in flight; negative aio_offset;
+ *           aio_nbytes above SSIZE_MAX; aio_reqprio outside
+ *           0..AIO_PRIO_DELTA_MAX; a bad sigevent; aio_fsync's op is neither
+ *           O_SYNC nor O_DSYNC.
+ *   EBADF   aio_fsync on an fd that is not open for writing.
+ *   EAGAIN  no memory, or no thread could be created to serve it.
+ * A read or write on a bad or wrong-mode fd is accepted, and reports EBADF
+ * through aio_error, as glibc does and portable tests expect.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+/* Build and validate a request; returns it, or NULL with errno set. */
+struct request *
+request_from_aiocb(struct aiocb *cb, enum request_op op)
+{
+	if (!cb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS) {
+		errno = EINVAL;		/* still in flight */
+		return NULL;
+	}
+	if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIO_PRIO_DELTA_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (op == OP_READ || op == OP_WRITE) {
+		if (cb->aio_offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+
+	struct request *req = request_new();
+	if (!req) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	int error = notification_prepare(&req->notification, &cb->aio_sigevent);
+	if (error) {
+		request_free(req);
+		errno = error;
+		return NULL;
+	}
+	req->aiocb = cb;
+	req->op = op;
+	req->fd = cb->aio_fildes;
+	req->priority = cb->aio_reqprio;
+	req->buffer = (void *)cb->aio_buf;
+	req->length = cb->aio_nbytes;
+	req->offset = cb->aio_offset;
+	if (op == OP_WRITE) {
+		int flags = fcntl(req->fd, F_GETFL);
+		req->append = flags != -1 && (flags & O_APPEND);
+	}
+	return req;
+}
+
+void
+request_discard(struct request *req)
+{
+	notification_discard(&req->notification);
+	request_free(req);
+}
+
+int
+request_submit_all(struct request **requests, int count)
+{
+	/* Each aiocb reads EINPROGRESS before the engine can see it. */
+	for (int i = 0; i < count; i++) {
+		abi_save(requests[i]->aiocb, &requests[i]->before);
+		abi_mark_in_progress(requests[i]->aiocb);
+	}
+	int error = engine_admit(requests, count);
+	if (error) {
+		for (int i = 0; i < count; i++) {
+			abi_restore(requests[i]->aiocb, &requests[i]->before);
+			request_discard(requests[i]);
+		}
+	}
+	return error;
+}
+
+static int
+submit(struct aiocb *cb, enum request_op op)
+{
+	struct request *req = request_from_aiocb(cb, op);
+	if (!req)
+		return -1;
+	int error = request_submit_all(&req, 1);
+	if (error) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+AIO_EXPORT int
+aio_read(struct aiocb *aiocbp)
+{
+	return submit(aiocbp, OP_READ);
+}
+AIO_EXPORT_64(aio_read, int, (struct aiocb64 *));
+
+AIO_EXPORT int
+aio_write(struct aiocb *aiocbp)
+{
+	return submit(aiocbp, OP_WRITE);
+}
+AIO_EXPORT_64(aio_write, int, (struct aiocb64 *));
+
+AIO_EXPORT int
+aio_fsync(int operation, struct aiocb *aiocbp)
+{
+	if (!aiocbp || (operation != O_SYNC && operation != O_DSYNC)) {
+		errno = EINVAL;
+		return -1;
+	}
+	int flags = fcntl(aiocbp->aio_fildes, F_GETFL);
+	if (flags == -1 || (flags & O_ACCMODE) == O_RDONLY) {
+		errno = EBADF;
+		return -1;
+	}
+	return submit(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC);
+}
+AIO_EXPORT_64(aio_fsync, int, (int, struct aiocb64 *));

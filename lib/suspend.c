@@ -1,0 +1,135 @@
+/* suspend.c: aio_suspend, and the futex its waiters sleep on.
+ *
+ * One process-wide futex word, completion_count, goes up by one whenever any
+ * request finishes.  A waiter registers in waiter_count, reads the count,
+ * checks its aiocbs, and sleeps only while the count is unchanged.  A
+ * finisher publishes its result (release), bumps the count, and makes the
+ * wake system call only when waiter_count says someone may sleep.  All four
+ * accesses are sequentially consistent, so either the finisher sees the
+ * waiter registered and wakes it, or the waiter sees the new count (and,
+ * through it, the published result) and does not sleep.
+ *
+ * No lock and no allocation anywhere on the waiting side: aio_suspend is
+ * async-signal-safe.  It is also a cancellation point: the thread accepts
+ * cancellation only while it sleeps, and a cleanup handler takes it out of
+ * waiter_count.
+ *
+ * The sleep always has an absolute CLOCK_MONOTONIC deadline, even when the
+ * caller gave no timeout, because the kernel then reports a caught signal as
+ * EINTR instead of silently restarting the wait under SA_RESTART.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "engine.h"
+#include "futex.h"
+
+static int completion_count;
+static int waiter_count;
+
+void
+suspend_wake_all(void)
+{
+	__atomic_fetch_add(&completion_count, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&waiter_count, __ATOMIC_SEQ_CST) > 0)
+		futex_wake_all(&completion_count);
+}
+
+void
+suspend_after_fork_child(void)
+{
+	__atomic_store_n(&waiter_count, 0, __ATOMIC_RELAXED);
+}
+
+/* True when an entry is not in flight: finished, or never submitted. */
+static bool
+any_done(const struct aiocb *const list[], int count)
+{
+	for (int i = 0; i < count; i++) {
+		const struct aiocb *cb = list[i];
+		if (cb && (!abi_was_submitted(cb) || abi_error_code(cb) != EINPROGRESS))
+			return true;
+	}
+	return false;
+}
+
+static void
+leave_waiters(void *unused)
+{
+	__atomic_fetch_sub(&waiter_count, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Far enough to mean "no deadline", near enough not to overflow. */
+#define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
+
+AIO_EXPORT int
+aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+{
+	if (nent < 0 || (nent > 0 && !list) ||
+	    (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+			 timeout->tv_nsec >= 1000000000L))) {
+		errno = EINVAL;
+		return -1;
+	}
+
+	bool waitable = false;
+	for (int i = 0; i < nent; i++) {
+		const struct aiocb *cb = list[i];
+		if (!cb)
+			continue;
+		if (!abi_was_submitted(cb) || abi_error_code(cb) != EINPROGRESS)
+			return 0;
+		waitable = true;
+	}
+	if (!waitable)
+		return 0;	/* nothing listed is in flight: nothing to wait for */
+	pthread_testcancel();
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	if (timeout) {
+		if (timeout->tv_sec > FOREVER_SECONDS)
+			deadline.tv_sec += FOREVER_SECONDS;
+		else
+			deadline.tv_sec += timeout->tv_sec;
+		deadline.tv_nsec += timeout->tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	} else {
+		deadline.tv_sec += FOREVER_SECONDS;
+	}
+
+	int result = 0, error = 0;
+	__atomic_fetch_add(&waiter_count, 1, __ATOMIC_SEQ_CST);
+	pthread_cleanup_push(leave_waiters, NULL);
+	for (;;) {
+		int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
+		if (any_done(list, nent))
+			break;
+		int old_type;
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+		int rc = futex_wait_until(&completion_count, seen, &deadline);
+		pthread_setcanceltype(old_type, NULL);
+		if (rc != EINTR && rc != ETIMEDOUT)
+			continue;	/* woken, or the count moved on: look again */
+		if (any_done(list, nent))
+			break;
+		if (rc == ETIMEDOUT && !timeout) {
+			deadline.tv_sec += FOREVER_SECONDS;	/* a century passed */
+			continue;
+		}
+		result = -1;
+		error = rc == EINTR ? EINTR : EAGAIN;
+		break;
+	}
+	pthread_cleanup_pop(1);
+	if (result)
+		errno = error;
+	return result;
+}
+AIO_EXPORT_64(aio_suspend, int, (const struct aiocb64 *const[], int, const struct timespec *));
