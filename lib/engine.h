@@ -151,13 +151,13 @@ void suspend_after_fork_child(void);
 struct request *request_new(void);
 void request_free(struct request *req);
 
-/* Validate an aiocb and build its request (submit.c); NULL with errno set. */
+/* Validate an aiocb and build its request (submit.c); NULL with errno set.
+ * On success the aiocb is claimed: it reads EINPROGRESS from then on. */
 struct request *request_from_aiocb(struct aiocb *cb, enum request_op op);
-/* Mark the aiocbs in progress and admit the requests, all or none; on
- * failure the aiocbs are as they were and the requests are freed.  Returns
+/* Admit the requests, all or none; on failure they are discarded.  Returns
  * 0 or an errno value. */
 int request_submit_all(struct request **requests, int count);
-/* Free a request that was never admitted. */
+/* Give back a request that was never admitted: its aiocb is restored. */
 void request_discard(struct request *req);
 
 /* --- the backend: where a request runs ----------------------------------- */

@@ -110,15 +110,13 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 			failed++;
 			continue;
 		}
-		/* The same aiocb twice in one list: the second is in flight. */
-		bool repeated = false;
-		for (int j = 0; j < count && !repeated; j++)
-			repeated = requests[j]->aiocb == cb;
-		struct request *req = repeated ? NULL : request_from_aiocb(cb, op);
+		/* An aiocb in flight, or listed twice (the first claim makes it
+		 * in flight), fails here and is left as it is. */
+		struct request *req = request_from_aiocb(cb, op);
 		if (!req) {
-			int error = repeated ? EINVAL : errno;
+			int error = errno;
 			if (error == EAGAIN) {
-				for (int j = 0; j < count; j++)
+				for (int j = count - 1; j >= 0; j--)
 					request_discard(requests[j]);
 				notification_discard(&group->notification);
 				free(group);
@@ -126,7 +124,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 				errno = EAGAIN;
 				return -1;
 			}
-			if (!repeated && !(abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS))
+			if (!(abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS))
 				abi_mark_failed(cb, error);
 			failed++;
 			continue;

@@ -65,12 +65,17 @@ request_from_aiocb(struct aiocb *cb, enum request_op op)
 		int flags = fcntl(req->fd, F_GETFL);
 		req->append = flags != -1 && (flags & O_APPEND);
 	}
+	/* Claim the aiocb: from here it reads EINPROGRESS, before the engine
+	 * can see the request, and a second claim of it fails above. */
+	abi_save(cb, &req->before);
+	abi_mark_in_progress(cb);
 	return req;
 }
 
 void
 request_discard(struct request *req)
 {
+	abi_restore(req->aiocb, &req->before);
 	notification_discard(&req->notification);
 	request_free(req);
 }
@@ -78,17 +83,11 @@ request_discard(struct request *req)
 int
 request_submit_all(struct request **requests, int count)
 {
-	/* Each aiocb reads EINPROGRESS before the engine can see it. */
-	for (int i = 0; i < count; i++) {
-		abi_save(requests[i]->aiocb, &requests[i]->before);
-		abi_mark_in_progress(requests[i]->aiocb);
-	}
 	int error = engine_admit(requests, count);
 	if (error) {
-		for (int i = 0; i < count; i++) {
-			abi_restore(requests[i]->aiocb, &requests[i]->before);
+		/* In reverse, so an aiocb claimed twice gets its first state. */
+		for (int i = count - 1; i >= 0; i--)
 			request_discard(requests[i]);
-		}
 	}
 	return error;
 }
