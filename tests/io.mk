@@ -15,28 +15,28 @@ TESTS += $(IO_SUITES)
 
 tests_test_read_write_SOURCES = tests/test-read-write.c tests/io-util.h
 tests_test_read_write_CFLAGS = $(TEST_CFLAGS)
-tests_test_read_write_LDADD = $(TEST_LDADD)
+tests_test_read_write_LDADD = $(TEST_LIBS)
 
 tests_test_error_return_SOURCES = tests/test-error-return.c tests/io-util.h
 tests_test_error_return_CFLAGS = $(TEST_CFLAGS)
-tests_test_error_return_LDADD = $(TEST_LDADD)
+tests_test_error_return_LDADD = $(TEST_LIBS)
 
 tests_test_fsync_SOURCES = tests/test-fsync.c tests/io-util.h
 tests_test_fsync_CFLAGS = $(TEST_CFLAGS)
-tests_test_fsync_LDADD = $(TEST_LDADD)
+tests_test_fsync_LDADD = $(TEST_LIBS)
 
 tests_test_abi_SOURCES = tests/test-abi.c tests/io-util.h
 tests_test_abi_CFLAGS = $(TEST_CFLAGS)
-tests_test_abi_LDADD = $(TEST_LDADD)
+tests_test_abi_LDADD = $(TEST_LIBS)
 
 # The preload suite skips its LD_PRELOAD case in sanitizer builds.
 tests_test_preload_SOURCES = tests/test-preload.c tests/io-util.h
 tests_test_preload_CFLAGS = $(TEST_CFLAGS) -DAIO_POSIX_SANITIZER='"$(SANITIZER_CFLAGS)"'
-tests_test_preload_LDADD = $(TEST_LDADD)
+tests_test_preload_LDADD = $(TEST_LIBS)
 
 tests_test_stress_SOURCES = tests/test-stress.c tests/io-util.h
 tests_test_stress_CFLAGS = $(TEST_CFLAGS)
-tests_test_stress_LDADD = $(TEST_LDADD)
+tests_test_stress_LDADD = $(TEST_LIBS)
 
 # Helpers run by test-preload: one program from one source, built against the
 # system <aio.h> only.  plain-aio-program links nothing but libc (glibc 2.34+
