@@ -1,0 +1,357 @@
+/* control-util.h: helpers for the control suites (suspend, cancel, listio,
+ * notify, fork, pool).  Every wait here awaits a condition with a bound; no
+ * helper sleeps in place of synchronisation. */
+#ifndef AIO_POSIX_CONTROL_UTIL_H
+#define AIO_POSIX_CONTROL_UTIL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <dirent.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+
+#define CONTROL_TIMEOUT 30	/* seconds, for every TCase */
+#define CONTROL_BOUND_NS (10LL * 1000000000LL) /* longest condition wait */
+
+static inline long long
+control_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A short pause between two checks of a condition (never a synchronisation
+ * by itself: every caller loops on the condition, with a bound). */
+static inline void
+control_pause(void)
+{
+	struct timespec ts = { 0, 1000000 };	/* 1 ms */
+	nanosleep(&ts, NULL);
+}
+
+static inline TCase *
+control_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+	tcase_set_timeout(tc, CONTROL_TIMEOUT);
+	return tc;
+}
+
+/* The suites rely on each test running in a fresh child process (signal
+ * masks, handlers, and the library's one-time configuration). */
+static inline int
+control_run_suite(Suite *suite)
+{
+	SRunner *runner = srunner_create(suite);
+	srunner_set_fork_status(runner, CK_FORK);
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static inline void
+control_pipe(int p[2])
+{
+	ck_assert_int_eq(pipe(p), 0);
+}
+
+static inline void
+control_close_pipe(int p[2])
+{
+	close(p[0]);
+	close(p[1]);
+}
+
+static inline void
+control_write_all(int fd, const void *data, size_t length)
+{
+	const char *p = data;
+	while (length > 0) {
+		ssize_t n = write(fd, p, length);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		p += n;
+		length -= (size_t)n;
+	}
+}
+
+/* A file descriptor number that is certainly not open. */
+static inline int
+control_closed_fd(void)
+{
+	int fd = dup(0);
+	if (fd < 0)
+		fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+static inline struct timespec
+control_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	return ts;
+}
+
+/* Wait for every listed request, tolerating EINTR from stray signals. */
+static inline void
+control_wait_all(struct aiocb **cbs, int count)
+{
+	long long deadline = control_now_ns() + 2 * CONTROL_BOUND_NS;
+	for (int i = 0; i < count; i++) {
+		if (!cbs[i])
+			continue;
+		const struct aiocb *list[1] = { cbs[i] };
+		while (aio_error(cbs[i]) == EINPROGRESS) {
+			struct timespec ts = control_ms(1000);
+			int rc = aio_suspend(list, 1, &ts);
+			ck_assert_msg(rc == 0 || errno == EINTR || errno == EAGAIN,
+				      "aio_suspend: %s", strerror(errno));
+			ck_assert_msg(control_now_ns() < deadline,
+				      "request %d never completed", i);
+		}
+	}
+}
+
+/* --- threads, seen through /proc ---------------------------------------- */
+
+static inline int
+control_thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static inline bool
+control_task_exists(pid_t tid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d", (int)tid);
+	return access(path, F_OK) == 0;
+}
+
+/* Is thread tid blocked in a read-type system call on fd? */
+static inline bool
+control_task_reading(pid_t tid, int fd)
+{
+	char path[64], text[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	int f = open(path, O_RDONLY);
+	if (f < 0)
+		return false;
+	ssize_t n = read(f, text, sizeof text - 1);
+	close(f);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	long nr;
+	unsigned long arg0;
+	if (sscanf(text, "%ld 0x%lx", &nr, &arg0) != 2)
+		return false;	/* "running" */
+	bool is_read = nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
+		       nr == SYS_preadv || nr == SYS_preadv2;
+	return is_read && arg0 == (unsigned long)fd;
+}
+
+/* Threads of this process (other than the caller) blocked in a read on any of
+ * fds; stores up to max of their ids in tids, returns how many. */
+static inline int
+control_readers(const int *fds, int nfds, pid_t *tids, int max)
+{
+	DIR *d = opendir("/proc/self/task");
+	ck_assert_ptr_nonnull(d);
+	pid_t self = gettid();
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		pid_t tid = (pid_t)atoi(e->d_name);
+		if (tid == self)
+			continue;
+		for (int i = 0; i < nfds; i++) {
+			if (control_task_reading(tid, fds[i])) {
+				if (tids && found < max)
+					tids[found] = tid;
+				found++;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Wait (bounded) until at least want threads are blocked reading fds. */
+static inline int
+control_await_readers(const int *fds, int nfds, int want, pid_t *tids, int max)
+{
+	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	int n;
+	while ((n = control_readers(fds, nfds, tids, max)) < want &&
+	       control_now_ns() < deadline)
+		control_pause();
+	return n;
+}
+
+/* Is thread tid asleep in a futex, poll or similar wait? */
+static inline bool
+control_task_sleeping(pid_t tid)
+{
+	char path[64], text[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	int f = open(path, O_RDONLY);
+	if (f < 0)
+		return false;
+	ssize_t n = read(f, text, sizeof text - 1);
+	close(f);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	long nr;
+	return sscanf(text, "%ld", &nr) == 1 && nr >= 0;
+}
+
+/* --- a thread that keeps signalling another until told to stop ----------- */
+
+struct control_spammer {
+	pthread_t thread;
+	pthread_t target;
+	int signo;
+	atomic_bool stop;
+	atomic_int sent;
+};
+
+static inline void *
+control_spammer_main(void *arg)
+{
+	struct control_spammer *s = arg;
+	while (!atomic_load(&s->stop)) {
+		if (pthread_kill(s->target, s->signo) == 0)
+			atomic_fetch_add(&s->sent, 1);
+		struct timespec ts = { 0, 2000000 };	/* every 2 ms */
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static inline void
+control_spammer_start(struct control_spammer *s, pthread_t target, int signo)
+{
+	s->target = target;
+	s->signo = signo;
+	atomic_init(&s->stop, false);
+	atomic_init(&s->sent, 0);
+	ck_assert_int_eq(pthread_create(&s->thread, NULL, control_spammer_main, s), 0);
+}
+
+static inline void
+control_spammer_stop(struct control_spammer *s)
+{
+	atomic_store(&s->stop, true);
+	ck_assert_int_eq(pthread_join(s->thread, NULL), 0);
+}
+
+/* --- signals ------------------------------------------------------------- */
+
+static inline void
+control_block(int signo)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+}
+
+static inline void
+control_handle(int signo, void (*handler)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(signo, &sa, NULL), 0);
+}
+
+/* Wait up to ms milliseconds for blocked signal signo; returns the signal
+ * number or -1 with errno (EAGAIN on timeout). */
+static inline int
+control_sigwait(int signo, siginfo_t *info, long ms)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	struct timespec ts = control_ms(ms);
+	int rc;
+	do
+		rc = sigtimedwait(&set, info, &ts);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/* sem_wait with a bound; returns 0, or -1 with errno ETIMEDOUT. */
+static inline int
+control_sem_wait(sem_t *sem, long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	int rc;
+	do
+		rc = sem_clockwait(sem, CLOCK_MONOTONIC, &ts);
+	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+/* --- child processes ----------------------------------------------------- */
+
+/* waitpid with a bound; on timeout kills the child and fails the test. */
+static inline int
+control_waitpid(pid_t pid)
+{
+	long long deadline = control_now_ns() + 2 * CONTROL_BOUND_NS;
+	int status;
+	for (;;) {
+		pid_t rc = waitpid(pid, &status, WNOHANG);
+		if (rc == pid)
+			return status;
+		ck_assert_msg(rc == 0 || (rc < 0 && errno == EINTR),
+			      "waitpid: %s", strerror(errno));
+		if (control_now_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ck_abort_msg("child %d did not exit within 20 s (hung)", (int)pid);
+		}
+		control_pause();
+	}
+}
+
+#endif
