@@ -15,24 +15,24 @@ TESTS += $(control_tests)
 
 tests_test_suspend_SOURCES = tests/test-suspend.c tests/control-util.h
 tests_test_suspend_CFLAGS = $(TEST_CFLAGS)
-tests_test_suspend_LDADD = $(TEST_LDADD)
+tests_test_suspend_LDADD = $(TEST_LIBS)
 
 tests_test_cancel_SOURCES = tests/test-cancel.c tests/control-util.h
 tests_test_cancel_CFLAGS = $(TEST_CFLAGS)
-tests_test_cancel_LDADD = $(TEST_LDADD)
+tests_test_cancel_LDADD = $(TEST_LIBS)
 
 tests_test_listio_SOURCES = tests/test-listio.c tests/control-util.h
 tests_test_listio_CFLAGS = $(TEST_CFLAGS)
-tests_test_listio_LDADD = $(TEST_LDADD)
+tests_test_listio_LDADD = $(TEST_LIBS)
 
 tests_test_notify_SOURCES = tests/test-notify.c tests/control-util.h
 tests_test_notify_CFLAGS = $(TEST_CFLAGS)
-tests_test_notify_LDADD = $(TEST_LDADD)
+tests_test_notify_LDADD = $(TEST_LIBS)
 
 tests_test_fork_SOURCES = tests/test-fork.c tests/control-util.h
 tests_test_fork_CFLAGS = $(TEST_CFLAGS)
-tests_test_fork_LDADD = $(TEST_LDADD)
+tests_test_fork_LDADD = $(TEST_LIBS)
 
 tests_test_pool_SOURCES = tests/test-pool.c tests/control-util.h
 tests_test_pool_CFLAGS = $(TEST_CFLAGS)
-tests_test_pool_LDADD = $(TEST_LDADD)
+tests_test_pool_LDADD = $(TEST_LIBS)
