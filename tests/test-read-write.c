@@ -164,35 +164,39 @@ END_TEST
 
 START_TEST(test_append_writes_land_in_submission_order)
 {
-	enum { N = 100 };
+	enum { N = 100, ROUNDS = 20 };
 	int fd = io_temp_file_flags(O_RDWR | O_APPEND);
 	static struct aiocb cbs[N];
 	struct aiocb *list[N];
 	static unsigned char blocks[N][700];
 	size_t length[N];
-
-	for (int i = 0; i < N; i++) {
-		length[i] = 300 + (size_t)((i * 131) % 400);
-		test_pattern_fill(blocks[i], length[i], 5000u + (unsigned)i, 0);
-		/* The offset must be ignored for O_APPEND. */
-		test_prepare(&cbs[i], fd, blocks[i], length[i], (off_t)(N - i) * 4096);
-		list[i] = &cbs[i];
-		ck_assert_int_eq(aio_write(&cbs[i]), 0);
-	}
-	io_wait_all(list, N);
-
 	off_t at = 0;
 	unsigned char buffer[700];
-	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(aio_error(&cbs[i]), 0);
-		ck_assert_int_eq(aio_return(&cbs[i]), (ssize_t)length[i]);
-		io_pread_all(fd, buffer, length[i], at);
-		ck_assert_msg(test_pattern_check(buffer, length[i], 5000u + (unsigned)i, 0),
-			      "append %d is not at offset %lld (appends reordered or mixed)",
-			      i, (long long)at);
-		at += (off_t)length[i];
+
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int i = 0; i < N; i++) {
+			unsigned seed = 5000u + (unsigned)(round * N + i);
+			length[i] = 300 + (size_t)(((round * N + i) * 131) % 400);
+			test_pattern_fill(blocks[i], length[i], seed, 0);
+			/* The offset must be ignored for O_APPEND. */
+			test_prepare(&cbs[i], fd, blocks[i], length[i], (off_t)(N - i) * 4096);
+			list[i] = &cbs[i];
+			ck_assert_int_eq(aio_write(&cbs[i]), 0);
+		}
+		io_wait_all(list, N);
+
+		for (int i = 0; i < N; i++) {
+			unsigned seed = 5000u + (unsigned)(round * N + i);
+			ck_assert_int_eq(aio_error(&cbs[i]), 0);
+			ck_assert_int_eq(aio_return(&cbs[i]), (ssize_t)length[i]);
+			io_pread_all(fd, buffer, length[i], at);
+			ck_assert_msg(test_pattern_check(buffer, length[i], seed, 0),
+				      "round %d: append %d is not at offset %lld "
+				      "(appends reordered or mixed)", round, i, (long long)at);
+			at += (off_t)length[i];
+		}
+		ck_assert_int_eq(io_file_size(fd), at);
 	}
-	ck_assert_int_eq(io_file_size(fd), at);
 	close(fd);
 }
 END_TEST
@@ -299,7 +303,8 @@ START_TEST(test_pipe_writes_in_order)
 {
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
-	check_stream_write_order(p[1], p[0]);
+	for (int round = 0; round < 4; round++)
+		check_stream_write_order(p[1], p[0]);
 	close(p[0]);
 	close(p[1]);
 }
@@ -309,7 +314,8 @@ START_TEST(test_pipe_reads_in_order)
 {
 	int p[2];
 	ck_assert_int_eq(pipe(p), 0);
-	check_stream_read_order(p[0], p[1]);
+	for (int round = 0; round < 10; round++)
+		check_stream_read_order(p[0], p[1]);
 	close(p[0]);
 	close(p[1]);
 }
@@ -319,8 +325,10 @@ START_TEST(test_socketpair_writes_in_order)
 {
 	int sv[2];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	check_stream_write_order(sv[0], sv[1]);
-	check_stream_write_order(sv[1], sv[0]);
+	for (int round = 0; round < 4; round++) {
+		check_stream_write_order(sv[0], sv[1]);
+		check_stream_write_order(sv[1], sv[0]);
+	}
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -330,8 +338,10 @@ START_TEST(test_socketpair_reads_in_order)
 {
 	int sv[2];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	check_stream_read_order(sv[1], sv[0]);
-	check_stream_read_order(sv[0], sv[1]);
+	for (int round = 0; round < 10; round++) {
+		check_stream_read_order(sv[1], sv[0]);
+		check_stream_read_order(sv[0], sv[1]);
+	}
 	close(sv[0]);
 	close(sv[1]);
 }
