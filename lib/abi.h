@@ -64,6 +64,13 @@ _Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
 _Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= sizeof(uint64_t),
 	       "no room for the submission mark");
 
+/* glibc's <aio.h> declares the aiocb and list arguments nonnull, and GCC
+ * then deletes a NULL check on them (even with
+ * -fno-delete-null-pointer-checks).  We answer NULL with EINVAL, so each entry
+ * point passes such an argument through this empty asm first: afterwards the
+ * compiler knows nothing about the value. */
+#define ABI_FORGET_NONNULL(pointer) __asm__("" : "+r"(pointer))
+
 /* SIGEV_THREAD_ID's thread: glibc 2.36 has the field but not this name. */
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid

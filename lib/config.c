@@ -52,6 +52,7 @@ config_load_environment(void)
 AIO_EXPORT void
 aio_init(const struct aioinit *init)
 {
+	ABI_FORGET_NONNULL(init);
 	engine_init();
 	if (!init)
 		return;

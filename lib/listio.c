@@ -178,6 +178,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 AIO_EXPORT int
 lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
 {
+	ABI_FORGET_NONNULL(list);
 	return listio(mode, list, nent, sig);
 }
 AIO_EXPORT_64(lio_listio, int, (int, struct aiocb64 *const[], int, struct sigevent *));

@@ -17,6 +17,7 @@
 AIO_EXPORT int
 aio_error(const struct aiocb *aiocbp)
 {
+	ABI_FORGET_NONNULL(aiocbp);
 	if (!aiocbp || !abi_was_submitted(aiocbp)) {
 		errno = EINVAL;
 		return -1;
@@ -28,6 +29,7 @@ AIO_EXPORT_64(aio_error, int, (const struct aiocb64 *));
 AIO_EXPORT ssize_t
 aio_return(struct aiocb *aiocbp)
 {
+	ABI_FORGET_NONNULL(aiocbp);
 	if (!aiocbp || !abi_was_submitted(aiocbp)) {
 		errno = EINVAL;
 		return -1;

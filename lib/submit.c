@@ -24,6 +24,7 @@
 struct request *
 request_from_aiocb(struct aiocb *cb, enum request_op op)
 {
+	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
 		errno = EINVAL;
 		return NULL;
@@ -123,6 +124,7 @@ AIO_EXPORT_64(aio_write, int, (struct aiocb64 *));
 AIO_EXPORT int
 aio_fsync(int operation, struct aiocb *aiocbp)
 {
+	ABI_FORGET_NONNULL(aiocbp);
 	if (!aiocbp || (operation != O_SYNC && operation != O_DSYNC)) {
 		errno = EINVAL;
 		return -1;

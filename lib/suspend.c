@@ -68,6 +68,7 @@ leave_waiters(void *unused)
 AIO_EXPORT int
 aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
 {
+	ABI_FORGET_NONNULL(list);
 	if (nent < 0 || (nent > 0 && !list) ||
 	    (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
 			 timeout->tv_nsec >= 1000000000L))) {
