@@ -270,28 +270,45 @@ engine_admit(struct request **requests, int count)
 	return 0;
 }
 
-/* Everything after the request has left its queue: wake waiters, notify,
- * account to the lio_listio group, free.  Outside engine_lock. */
+/* What is left to do once a request has left its queue: wake waiters,
+ * notify, account to the lio_listio group.  Done outside engine_lock, from a
+ * copy, so the request itself is freed under the lock: a fork between the
+ * two never leaves the child a request that no thread of its will free. */
+struct aftermath {
+	struct notification notification;
+	struct list_group *group;
+};
+
 static void
-after_finish(struct request *req)
+retire(struct request *req, struct aftermath *after)
+{
+	after->notification = req->notification;
+	after->group = req->group;
+	request_free(req);
+}
+
+static void
+finish_outside_lock(struct aftermath *after)
 {
 	suspend_wake_all();
-	notification_deliver(&req->notification);
-	if (req->group)
-		list_group_request_done(req->group);
-	request_free(req);
+	notification_deliver(&after->notification);
+	if (after->group)
+		list_group_request_done(after->group);
 }
 
 void
 engine_finish(struct request *req, ssize_t result, int error)
 {
+	struct aftermath after;
+
 	pthread_mutex_lock(&engine_lock);
 	abi_publish(req->aiocb, result, error);
 	struct fd_queue *q = req->queue;
 	dequeue(req);
 	queue_release_if_idle(q);
+	retire(req, &after);
 	pthread_mutex_unlock(&engine_lock);
-	after_finish(req);
+	finish_outside_lock(&after);
 }
 
 int
@@ -328,8 +345,10 @@ engine_cancel(int fd, struct aiocb *aiocb)
 	bool any = !list_empty(&cancelled);
 	while (!list_empty(&cancelled)) {
 		struct request *req = REQUEST_OF(cancelled.next, backend_link);
+		struct aftermath after;
 		list_remove(&req->backend_link);
-		after_finish(req);
+		retire(req, &after);
+		finish_outside_lock(&after);
 	}
 	if (running)
 		return AIO_NOTCANCELED;

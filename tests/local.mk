@@ -13,4 +13,10 @@ EXTRA_DIST += tests/testutil.h
 if HAVE_CHECK
 include tests/io.mk
 include tests/control.mk
+else
+# Without Check 'make check' would pass having run nothing.
+check-local:
+	@echo "make check: the Check library was not found at configure time;" >&2
+	@echo "install it (apt-get install check) and run ./configure again." >&2
+	@exit 1
 endif
