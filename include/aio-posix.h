@@ -8,6 +8,8 @@
 #ifndef AIO_POSIX_H
 #define AIO_POSIX_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,6 +23,31 @@ extern "C" {
  * find out, through dlsym(RTLD_DEFAULT, "aio_posix_version"), whether it is
  * running under libaio-posix. */
 const char *aio_posix_version(void);
+
+/* Counters of this process's use of the library, since it started (or,
+ * in a fork child, since the fork).  Fields may be added at the end in later
+ * versions; never reordered. */
+struct aio_posix_stats {
+	unsigned long long reads;		/* requests submitted, by kind */
+	unsigned long long writes;
+	unsigned long long syncs;		/* aio_fsync, O_SYNC and O_DSYNC */
+	unsigned long long completed;		/* finished and not cancelled */
+	unsigned long long failed;		/* of completed: with an error */
+	unsigned long long cancelled;		/* finished by aio_cancel */
+	unsigned long long notifications;	/* signals queued, callbacks run */
+	unsigned long long in_flight;		/* submitted, not yet finished */
+	unsigned long long peak_in_flight;
+	unsigned long long threads;		/* worker threads alive now */
+	unsigned long long peak_threads;
+	char backend[16];			/* "threads" */
+};
+
+/* Fill *stats with the current counters.  size is sizeof(*stats) as the
+ * caller was compiled: a program built against an older, shorter struct
+ * gets only the fields it knows.  Returns 0, or -1 with errno EINVAL when
+ * stats is NULL or size is smaller than the first version of the struct.
+ * Async-signal-safe. */
+int aio_posix_get_stats(struct aio_posix_stats *stats, size_t size);
 
 #ifdef __cplusplus
 }

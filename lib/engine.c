@@ -264,8 +264,16 @@ engine_admit(struct request **requests, int count)
 		pthread_mutex_unlock(&engine_lock);
 		return error;
 	}
-	for (int i = 0; i < count; i++)
+	for (int i = 0; i < count; i++) {
 		enqueue(requests[i]);
+		if (requests[i]->op == OP_READ)
+			STATS_ADD(reads, 1);
+		else if (requests[i]->op == OP_WRITE)
+			STATS_ADD(writes, 1);
+		else
+			STATS_ADD(syncs, 1);
+	}
+	stats_raise_peak(&stats.peak_in_flight, STATS_ADD(in_flight, count));
 	pthread_mutex_unlock(&engine_lock);
 	return 0;
 }
@@ -308,6 +316,10 @@ engine_finish(struct request *req, ssize_t result, int error)
 	queue_release_if_idle(q);
 	retire(req, &after);
 	pthread_mutex_unlock(&engine_lock);
+	STATS_ADD(completed, 1);
+	if (error)
+		STATS_ADD(failed, 1);
+	STATS_ADD(in_flight, -1ULL);
 	finish_outside_lock(&after);
 }
 
@@ -348,6 +360,8 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		struct aftermath after;
 		list_remove(&req->backend_link);
 		retire(req, &after);
+		STATS_ADD(cancelled, 1);
+		STATS_ADD(in_flight, -1ULL);
 		finish_outside_lock(&after);
 	}
 	if (running)
@@ -428,6 +442,7 @@ fork_child(void)
 	pthread_mutex_init(&engine_lock, NULL);
 	pool_after_fork_child();
 	suspend_after_fork_child();
+	stats_after_fork_child();
 	for (size_t i = 0; i < bucket_count; i++) {
 		struct fd_queue *q = buckets[i];
 		while (q) {

@@ -175,6 +175,21 @@ void pool_after_fork_child(void);
 /* Run one request's system call; returns the result or -errno. */
 ssize_t request_execute(const struct request *req);
 
+/* --- statistics (stats.c) ------------------------------------------------ */
+
+/* Relaxed atomic counters; the fields match struct aio_posix_stats. */
+struct stats {
+	unsigned long long reads, writes, syncs;
+	unsigned long long completed, failed, cancelled, notifications;
+	unsigned long long in_flight, peak_in_flight;
+	unsigned long long threads, peak_threads;
+};
+extern struct stats stats;
+
+#define STATS_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
+void stats_raise_peak(unsigned long long *peak, unsigned long long value);
+void stats_after_fork_child(void);
+
 /* --- configuration (config.c) ------------------------------------------- */
 
 struct config {

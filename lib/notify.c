@@ -214,12 +214,15 @@ notification_deliver(struct notification *n)
 	switch (n->kind) {
 	case SIGEV_SIGNAL:
 	case SIGEV_THREAD_ID:
-		if (n->signal_number != 0)
+		if (n->signal_number != 0) {
 			queue_signal(n);
+			STATS_ADD(notifications, 1);
+		}
 		break;
 	case SIGEV_THREAD:
 		run_callback(n->callback);
 		n->callback = NULL;
+		STATS_ADD(notifications, 1);
 		break;
 	}
 	n->kind = SIGEV_NONE;

@@ -101,6 +101,7 @@ worker_main(void *arg)
 		}
 	}
 	threads--;
+	STATS_ADD(threads, -1ULL);
 	pthread_mutex_unlock(&engine_lock);
 	pthread_cond_destroy(&self.wake);
 	return NULL;
@@ -126,6 +127,7 @@ spawn_worker(void)
 	if (rc != 0)
 		return EAGAIN;
 	threads++;
+	stats_raise_peak(&stats.peak_threads, STATS_ADD(threads, 1));
 	return 0;
 }
 

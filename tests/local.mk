@@ -13,6 +13,12 @@ EXTRA_DIST += tests/testutil.h
 if HAVE_CHECK
 include tests/io.mk
 include tests/control.mk
+
+check_PROGRAMS += tests/test-stats
+TESTS += tests/test-stats
+tests_test_stats_SOURCES = tests/test-stats.c
+tests_test_stats_CFLAGS = $(TEST_CFLAGS)
+tests_test_stats_LDADD = $(TEST_LIBS)
 else
 # Without Check 'make check' would pass having run nothing.
 check-local:

@@ -220,7 +220,7 @@ static const char *const expected_exports[] = {
 	"aio_suspend", "aio_cancel", "lio_listio",
 	"aio_read64", "aio_write64", "aio_fsync64", "aio_error64", "aio_return64",
 	"aio_suspend64", "aio_cancel64", "lio_listio64",
-	"aio_init", "aio_posix_version",
+	"aio_init", "aio_posix_version", "aio_posix_get_stats",
 };
 enum { EXPECTED_EXPORTS = sizeof expected_exports / sizeof expected_exports[0] };
 
@@ -308,7 +308,7 @@ START_TEST(test_names_resolve_to_library)
 		(void *)lio_listio, (void *)aio_read64, (void *)aio_write64,
 		(void *)aio_fsync64, (void *)aio_error64, (void *)aio_return64,
 		(void *)aio_suspend64, (void *)aio_cancel64, (void *)lio_listio64,
-		(void *)aio_init, (void *)aio_posix_version,
+		(void *)aio_init, (void *)aio_posix_version, (void *)aio_posix_get_stats,
 	};
 	for (size_t i = 0; i < sizeof bound / sizeof bound[0]; i++) {
 		Dl_info info;
