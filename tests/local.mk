@@ -13,6 +13,7 @@ EXTRA_DIST += tests/testutil.h
 if HAVE_CHECK
 include tests/io.mk
 include tests/control.mk
+include tests/robust.mk
 
 check_PROGRAMS += tests/test-stats
 TESTS += tests/test-stats
