@@ -161,6 +161,7 @@ START_TEST(fork_with_requests_in_flight)
 	/* The first is running in a worker when we fork; the second waits. */
 	ck_assert_int_ge(control_await_readers(&p[0], 1, 1, NULL, 0), 1);
 
+	control_before_fork();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -195,11 +196,35 @@ START_TEST(fork_from_idle_library)
 	ck_assert_int_eq(aio_write(&w), 0);
 	ck_assert_int_eq(test_wait(&w, 0), (ssize_t)sizeof buffer);
 
+	control_before_fork();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
 		exit(child_round_trip());
 	check_child_status(control_waitpid(pid));
+	close(fd);
+}
+END_TEST
+
+START_TEST(fork_right_after_completion)
+{
+	/* Fork while the worker may still be finishing the request it just
+	 * published; repeated to catch the library in different states. */
+	int fd = test_temp_file();
+	for (int round = 0; round < 20; round++) {
+		struct aiocb w;
+		char buffer[64];
+		memset(buffer, 'a' + round, sizeof buffer);
+		test_prepare(&w, fd, buffer, sizeof buffer, (off_t)round * 64);
+		ck_assert_int_eq(aio_write(&w), 0);
+		ck_assert_int_eq(test_wait(&w, 0), (ssize_t)sizeof buffer);
+		control_before_fork();
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			exit(child_round_trip());
+		check_child_status(control_waitpid(pid));
+	}
 	close(fd);
 }
 END_TEST
@@ -248,6 +273,7 @@ exit_with_outstanding(bool thread_notification, bool library_used_before)
 		ck_assert_int_eq(test_wait(&w, 0), (ssize_t)sizeof buffer);
 		close(fd);
 	}
+	control_before_fork();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
@@ -283,6 +309,7 @@ fork_suite(void)
 	TCase *tc = control_tcase("fork");
 	tcase_add_test(tc, fork_with_requests_in_flight);
 	tcase_add_test(tc, fork_from_idle_library);
+	tcase_add_test(tc, fork_right_after_completion);
 	suite_add_tcase(s, tc);
 
 	tc = control_tcase("exit");
