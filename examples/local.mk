@@ -30,3 +30,22 @@ demo: examples/aiocp$(EXEEXT) lib/libaio-posix.la
 	@grep -q '(libaio-posix ' examples/demo-aio-posix.txt \
 	  || { echo "demo: FAIL: aiocp did not run on libaio-posix"; exit 1; }
 	@echo; echo "demo: OK: both copies are identical to $(DEMO_INPUT)"
+
+# Small programs, one for each way to learn that a request has finished:
+# polling aio_error (poll), aio_suspend (suspend), a signal (signal), a
+# thread callback (callback), and lio_listio in both modes (listio).  Like
+# aiocp they know only the system <aio.h> and libc.  'make check' runs each
+# on glibc and on libaio-posix and compares its output with NAME.expected
+# (examples/run-examples.sh).
+AIO_POSIX_EXAMPLES = examples/poll examples/suspend examples/signal \
+	examples/callback examples/listio
+noinst_PROGRAMS += $(AIO_POSIX_EXAMPLES)
+examples_poll_SOURCES = examples/poll.c
+examples_suspend_SOURCES = examples/suspend.c
+examples_signal_SOURCES = examples/signal.c
+examples_callback_SOURCES = examples/callback.c
+examples_listio_SOURCES = examples/listio.c
+TESTS += examples/run-examples.sh
+EXTRA_DIST += examples/run-examples.sh examples/poll.expected \
+	examples/suspend.expected examples/signal.expected \
+	examples/callback.expected examples/listio.expected
