@@ -18,6 +18,19 @@
  * A request allowed to run is READY and belongs to the backend, which picks
  * among READY requests by aio_reqprio.  A WAITING request is the engine's.
  *
+ * File descriptors.  Each queue holds a private duplicate of its fd, made
+ * when the queue is, and its requests run on that.  If the application
+ * closes the fd and the number is reused by another open() while requests
+ * are queued, those requests still reach the file they were submitted for,
+ * and the new file is never touched: when a queue is looked up, kcmp checks
+ * that the fd still names the same open file description as the duplicate,
+ * and a stale queue is detached from the map to finish on its own.  The
+ * duplicates are made high in the fd table (private_fd_floor), never at the
+ * low numbers an application expects to get back from its next open().
+ *
+ * Capacity.  At most config.max_requests requests are in flight; admission
+ * past that fails with EAGAIN and queues nothing.
+ *
  * Completion.  Under engine_lock the result is published to the aiocb, then
  * the request leaves its queue and the fd's next requests are released.  So
  * whenever an fsync is seen complete, every earlier write is seen complete
@@ -29,16 +42,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "engine.h"
 
 pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct fd_queue {
-	int fd;
+	int fd;				/* the application's number */
+	int private_fd;			/* our duplicate; -1 when fd was bad */
+	bool owns_private_fd;		/* false: no duplicate could be made */
+	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
 	struct fd_queue *next_in_bucket;
 	unsigned long next_sequence;
@@ -54,6 +74,10 @@ struct fd_queue {
 static struct fd_queue **buckets;
 static size_t bucket_count;		/* a power of two, or 0 */
 static size_t queue_count;
+static int outstanding;			/* requests admitted, not finished */
+static pid_t engine_pid;		/* getpid(), kept for kcmp */
+static bool kcmp_usable = true;
+static int private_fd_floor = 3;	/* where our duplicates go: see init */
 
 static struct fd_queue *
 queue_lookup(int fd)
@@ -97,10 +121,62 @@ fd_is_stream(int fd)
 	return !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 }
 
+/* Does fd still name the open file description the queue duplicated? */
+static bool
+still_same_file(const struct fd_queue *q)
+{
+	if (!q->owns_private_fd)
+		return true;		/* nothing to compare with: trust it */
+	if (q->private_fd < 0)
+		return fcntl(q->fd, F_GETFD) == -1;	/* was bad, still bad? */
+	if (kcmp_usable) {
+		long rc = syscall(SYS_kcmp, engine_pid, engine_pid, KCMP_FILE, q->fd, q->private_fd);
+		if (rc >= 0)
+			return rc == 0;
+		if (errno == EBADF)
+			return false;
+		kcmp_usable = false;	/* ENOSYS or EPERM: compare inodes */
+	}
+	struct stat now, then;
+	return fstat(q->fd, &now) == 0 && fstat(q->private_fd, &then) == 0 &&
+		now.st_dev == then.st_dev && now.st_ino == then.st_ino;
+}
+
+static void
+map_remove(struct fd_queue *q)
+{
+	struct fd_queue **link = &buckets[(unsigned)q->fd & (bucket_count - 1)];
+	while (*link != q)
+		link = &(*link)->next_in_bucket;
+	*link = q->next_in_bucket;
+	q->in_map = false;
+	queue_count--;
+}
+
+static void
+queue_free(struct fd_queue *q)
+{
+	if (q->owns_private_fd && q->private_fd >= 0)
+		close(q->private_fd);
+	free(q);
+}
+
+/* The live queue of fd, if any; a stale one is detached on the way. */
+static struct fd_queue *
+queue_find(int fd)
+{
+	struct fd_queue *q = queue_lookup(fd);
+	if (q && !still_same_file(q)) {
+		map_remove(q);		/* finishes its requests on its own */
+		q = NULL;
+	}
+	return q;
+}
+
 static struct fd_queue *
 queue_get(int fd)
 {
-	struct fd_queue *q = queue_lookup(fd);
+	struct fd_queue *q = queue_find(fd);
 	if (q)
 		return q;
 	if (queue_count >= bucket_count)
@@ -111,7 +187,17 @@ queue_get(int fd)
 	if (!q)
 		return NULL;
 	q->fd = fd;
-	q->stream = fd_is_stream(fd);
+	q->private_fd = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor);
+	if (q->private_fd < 0 && (errno == EMFILE || errno == EINVAL))
+		q->private_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	q->owns_private_fd = true;
+	if (q->private_fd < 0 && errno != EBADF) {
+		/* Out of descriptors: use the application's, unprotected. */
+		q->private_fd = fd;
+		q->owns_private_fd = false;
+	}
+	q->in_map = true;
+	q->stream = fd_is_stream(q->private_fd);
 	list_init(&q->outstanding);
 	list_init(&q->read_fifo);
 	list_init(&q->write_fifo);
@@ -129,12 +215,9 @@ queue_release_if_idle(struct fd_queue *q)
 {
 	if (!list_empty(&q->outstanding))
 		return;
-	struct fd_queue **link = &buckets[(unsigned)q->fd & (bucket_count - 1)];
-	while (*link != q)
-		link = &(*link)->next_in_bucket;
-	*link = q->next_in_bucket;
-	queue_count--;
-	free(q);
+	if (q->in_map)
+		map_remove(q);
+	queue_free(q);
 }
 
 #define REQUEST_OF(link, member) container_of(link, struct request, member)
@@ -154,6 +237,7 @@ enqueue(struct request *req)
 
 	req->sequence = q->next_sequence++;
 	req->stream = q->stream;
+	req->io_fd = q->private_fd;
 	list_append(&q->outstanding, &req->queue_link);
 	switch (req->op) {
 	case OP_READ:
@@ -244,8 +328,9 @@ int
 engine_admit(struct request **requests, int count)
 {
 	engine_init();
+	report_first_request();
 	pthread_mutex_lock(&engine_lock);
-	int error = pool_reserve();
+	int error = count > config.max_requests - outstanding ? EAGAIN : pool_reserve();
 	int found = 0;
 	if (error == 0) {
 		for (; found < count; found++) {
@@ -261,6 +346,7 @@ engine_admit(struct request **requests, int count)
 		for (int i = 0; i < found; i++)
 			if (queue_lookup(requests[i]->fd) == requests[i]->queue)
 				queue_release_if_idle(requests[i]->queue);
+		/* (A stale queue detached above still has requests of its own.) */
 		pthread_mutex_unlock(&engine_lock);
 		return error;
 	}
@@ -273,7 +359,8 @@ engine_admit(struct request **requests, int count)
 		else
 			STATS_ADD(syncs, 1);
 	}
-	stats_raise_peak(&stats.peak_in_flight, STATS_ADD(in_flight, count));
+	outstanding += count;
+	STATS_PEAK(peak_in_flight, STATS_ADD(in_flight, count));
 	pthread_mutex_unlock(&engine_lock);
 	return 0;
 }
@@ -315,11 +402,12 @@ engine_finish(struct request *req, ssize_t result, int error)
 	dequeue(req);
 	queue_release_if_idle(q);
 	retire(req, &after);
+	outstanding--;
+	STATS_ADD(in_flight, -1ULL);	/* under the lock, as outstanding */
 	pthread_mutex_unlock(&engine_lock);
 	STATS_ADD(completed, 1);
 	if (error)
 		STATS_ADD(failed, 1);
-	STATS_ADD(in_flight, -1ULL);
 	finish_outside_lock(&after);
 }
 
@@ -331,7 +419,7 @@ engine_cancel(int fd, struct aiocb *aiocb)
 
 	engine_init();
 	pthread_mutex_lock(&engine_lock);
-	struct fd_queue *q = queue_lookup(fd);
+	struct fd_queue *q = queue_find(fd);
 	if (q) {
 		struct list *it = q->outstanding.next;
 		while (it != &q->outstanding) {
@@ -348,6 +436,8 @@ engine_cancel(int fd, struct aiocb *aiocb)
 			/* Releasing a FIFO successor may make the next entry
 			 * READY; it is still in the list and handled in turn. */
 			dequeue(req);
+			outstanding--;
+			STATS_ADD(in_flight, -1ULL);
 			list_append(&cancelled, &req->backend_link);
 		}
 		queue_release_if_idle(q);
@@ -361,7 +451,6 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		list_remove(&req->backend_link);
 		retire(req, &after);
 		STATS_ADD(cancelled, 1);
-		STATS_ADD(in_flight, -1ULL);
 		finish_outside_lock(&after);
 	}
 	if (running)
@@ -395,20 +484,20 @@ request_execute(const struct request *req)
 	do {
 		switch (req->op) {
 		case OP_READ:
-			rc = req->stream ? read(req->fd, req->buffer, req->length)
-					 : pread(req->fd, req->buffer, req->length, req->offset);
+			rc = req->stream ? read(req->io_fd, req->buffer, req->length)
+					 : pread(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_WRITE:
 			/* pwrite on an O_APPEND file appends, and leaves the file
 			 * offset alone, unlike write. */
-			rc = req->stream ? write(req->fd, req->buffer, req->length)
-					 : pwrite(req->fd, req->buffer, req->length, req->offset);
+			rc = req->stream ? write(req->io_fd, req->buffer, req->length)
+					 : pwrite(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_FSYNC:
-			rc = fsync(req->fd);
+			rc = fsync(req->io_fd);
 			break;
 		case OP_DATASYNC:
-			rc = fdatasync(req->fd);
+			rc = fdatasync(req->io_fd);
 			break;
 		default:
 			rc = -1;
@@ -440,9 +529,11 @@ static void
 fork_child(void)
 {
 	pthread_mutex_init(&engine_lock, NULL);
+	engine_pid = getpid();
+	outstanding = 0;
 	pool_after_fork_child();
 	suspend_after_fork_child();
-	stats_after_fork_child();
+	report_after_fork_child();
 	for (size_t i = 0; i < bucket_count; i++) {
 		struct fd_queue *q = buckets[i];
 		while (q) {
@@ -456,7 +547,7 @@ fork_child(void)
 					list_group_forget(req->group);
 				request_free(req);
 			}
-			free(q);
+			queue_free(q);
 			q = next;
 		}
 	}
@@ -468,10 +559,28 @@ fork_child(void)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void
+choose_backend(void)
+{
+	if (config.backend == BACKEND_URING)
+		fprintf(stderr, "aio-posix: the io_uring backend is not available; using threads\n");
+	stats_live->backend = BACKEND_THREADS;
+}
+
+static void
 init(void)
 {
+	struct rlimit files;
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+		rlim_t floor = files.rlim_cur - files.rlim_cur / 4;
+		private_fd_floor = floor > 4096 ? 4096 : floor < 3 ? 3 : (int)floor;
+	} else {
+		private_fd_floor = 4096;
+	}
+	engine_pid = getpid();
 	config_load_environment();
+	choose_backend();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	report_verbose_start();
 }
 
 void

@@ -92,7 +92,8 @@ struct request {
 	struct aiocb *aiocb;
 	enum request_op op;
 	enum request_state state;
-	int fd;
+	int fd;				/* aio_fildes */
+	int io_fd;			/* what the system call uses: the queue's duplicate */
 	int priority;			/* aio_reqprio: higher means served later */
 	bool append;			/* a write on an O_APPEND file description */
 	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
@@ -177,27 +178,47 @@ ssize_t request_execute(const struct request *req);
 
 /* --- statistics (stats.c) ------------------------------------------------ */
 
-/* Relaxed atomic counters; the fields match struct aio_posix_stats. */
+/* Relaxed atomic counters; the fields match struct aio_posix_stats.  They
+ * live where stats_live points: private memory, or memory shared with the
+ * exit watcher (report.c). */
 struct stats {
 	unsigned long long reads, writes, syncs;
 	unsigned long long completed, failed, cancelled, notifications;
 	unsigned long long in_flight, peak_in_flight;
 	unsigned long long threads, peak_threads;
+	int backend;			/* enum backend */
 };
-extern struct stats stats;
+extern struct stats *stats_live;
 
-#define STATS_ADD(field, n) __atomic_add_fetch(&stats.field, (n), __ATOMIC_RELAXED)
+#define STATS_ADD(field, n) __atomic_add_fetch(&stats_live->field, (n), __ATOMIC_RELAXED)
+#define STATS_PEAK(field, value) stats_raise_peak(&stats_live->field, (value))
 void stats_raise_peak(unsigned long long *peak, unsigned long long value);
-void stats_after_fork_child(void);
+
+/* --- reports (report.c) -------------------------------------------------- */
+
+/* Before a process's first request: set up the exit report if asked. */
+void report_first_request(void);
+void report_after_fork_child(void);
+/* At first use: the AIO_POSIX_VERBOSE line. */
+void report_verbose_start(void);
 
 /* --- configuration (config.c) ------------------------------------------- */
+
+enum backend { BACKEND_AUTO, BACKEND_THREADS, BACKEND_URING };
 
 struct config {
 	int max_threads;		/* AIO_POSIX_THREADS, aio_init.aio_threads */
 	int idle_seconds;		/* AIO_POSIX_IDLE_SECONDS, aio_init.aio_idle_time */
+	int max_requests;		/* AIO_POSIX_MAX_REQUESTS */
+	int backend;			/* AIO_POSIX_BACKEND: enum backend */
+	bool stats_at_exit;		/* AIO_POSIX_STATS */
+	bool verbose;			/* AIO_POSIX_VERBOSE */
 };
 
-extern struct config config;	/* read and written under engine_lock */
+/* Set once at first use; max_threads and idle_seconds also by aio_init,
+ * under engine_lock. */
+extern struct config config;
 void config_load_environment(void);
+const char *config_backend_name(int backend);
 
 #endif

@@ -127,7 +127,7 @@ spawn_worker(void)
 	if (rc != 0)
 		return EAGAIN;
 	threads++;
-	stats_raise_peak(&stats.peak_threads, STATS_ADD(threads, 1));
+	STATS_PEAK(peak_threads, STATS_ADD(threads, 1));
 	return 0;
 }
 

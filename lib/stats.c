@@ -5,7 +5,8 @@
  * its own, but a snapshot of several is not taken at one instant (a request
  * may show as completed and still be counted in flight for a moment).  The
  * peaks are raised with a compare-and-swap loop.  No lock, so the getter is
- * async-signal-safe.  A fork child starts from zero.
+ * async-signal-safe.  Where the counters live is report.c's business; a fork
+ * child starts from zero.
  */
 #include "config.h"
 
@@ -15,8 +16,6 @@
 #include "aio-posix.h"
 #include "engine.h"
 
-struct stats stats;
-
 void
 stats_raise_peak(unsigned long long *peak, unsigned long long value)
 {
@@ -25,12 +24,6 @@ stats_raise_peak(unsigned long long *peak, unsigned long long value)
 	       !__atomic_compare_exchange_n(peak, &seen, value, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-}
-
-void
-stats_after_fork_child(void)
-{
-	memset(&stats, 0, sizeof stats);
 }
 
 /* The first version of struct aio_posix_stats ends after backend. */
@@ -45,7 +38,8 @@ aio_posix_get_stats(struct aio_posix_stats *out, size_t size)
 	}
 	struct aio_posix_stats now;
 	memset(&now, 0, sizeof now);
-#define READ(field) now.field = __atomic_load_n(&stats.field, __ATOMIC_RELAXED)
+	const struct stats *s = __atomic_load_n(&stats_live, __ATOMIC_ACQUIRE);
+#define READ(field) now.field = __atomic_load_n(&s->field, __ATOMIC_RELAXED)
 	READ(reads);
 	READ(writes);
 	READ(syncs);
@@ -58,7 +52,7 @@ aio_posix_get_stats(struct aio_posix_stats *out, size_t size)
 	READ(threads);
 	READ(peak_threads);
 #undef READ
-	strcpy(now.backend, "threads");
+	strncpy(now.backend, config_backend_name(s->backend), sizeof now.backend - 1);
 	memcpy(out, &now, size < sizeof now ? size : sizeof now);
 	return 0;
 }

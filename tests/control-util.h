@@ -9,6 +9,7 @@
 #endif
 
 #include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -172,7 +173,15 @@ control_task_reading(pid_t tid, int fd)
 		return false;	/* "running" */
 	bool is_read = nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
 		       nr == SYS_preadv || nr == SYS_preadv2;
-	return is_read && arg0 == (unsigned long)fd;
+	if (!is_read)
+		return false;
+	if (arg0 == (unsigned long)fd)
+		return true;
+	/* The library reads through a private duplicate of the fd: compare the
+	 * files, not the numbers. */
+	struct stat a, b;
+	return arg0 <= INT_MAX && fstat((int)arg0, &a) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Threads of this process (other than the caller) blocked in a read on any of
