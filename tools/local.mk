@@ -25,11 +25,17 @@ tools/aio-posix: $(srcdir)/tools/aio-posix.in Makefile
 	  -e 's|@AIO_POSIX_LIBRARY[@]|$(abs_top_builddir)/lib/.libs/libaio-posix.so.0|g' \
 	  $(srcdir)/tools/aio-posix.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
-tools/install/aio-posix: $(srcdir)/tools/aio-posix.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) tools/install && rm -f $@ $@.tmp && \
+# Made afresh by every make (it is phony), so that 'make install
+# prefix=...' or 'libdir=...' puts the right path in; replaced only when its
+# text changes.
+.PHONY: tools/install/aio-posix
+tools/install/aio-posix: $(srcdir)/tools/aio-posix.in
+	@$(MKDIR_P) tools/install && rm -f $@.tmp && \
 	$(AIO_POSIX_EDIT) \
 	  -e 's|@AIO_POSIX_LIBRARY[@]|$(libdir)/libaio-posix.so.0|g' \
-	  $(srcdir)/tools/aio-posix.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+	  $(srcdir)/tools/aio-posix.in > $@.tmp && chmod +x $@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; \
+	else echo "  GEN      $@"; mv -f $@.tmp $@; fi
 
 # make check-clients: fio and stress-ng, through tools/aio-posix, verified,
 # and checked to have been served by libaio-posix (tools/check-clients.sh).
