@@ -6,6 +6,10 @@
  *  - idle_workers holds the workers asleep with nothing assigned, most
  *    recently idle last; pool_start wakes that one, so hot threads stay hot
  *    and cold ones reach their idle timeout and leave.
+ *  - coming counts workers about to look at the ready lists without further
+ *    notice: just created, or just woken.  pool_start adds a worker only
+ *    when the READY requests outnumber them, so a burst does not create a
+ *    thread per request while the first ones are still starting.
  *  - A worker leaves only when no request is READY, so while any request is
  *    READY at least one worker exists (pool_reserve creates the first).
  *    Hence a failure to create a thread never strands a request: it waits
@@ -34,6 +38,7 @@ static struct list ready[AIO_PRIO_DELTA_MAX + 1];
 static int ready_count;
 static struct list idle_workers = LIST_INIT(idle_workers);
 static int threads;
+static int coming;
 static bool lists_ready;
 
 static void
@@ -74,6 +79,7 @@ worker_main(void *arg)
 	list_init(&self.idle_link);
 
 	pthread_mutex_lock(&engine_lock);
+	coming--;
 	for (;;) {
 		struct request *req = take_ready();
 		if (req) {
@@ -94,7 +100,9 @@ worker_main(void *arg)
 			if (pthread_cond_timedwait(&self.wake, &engine_lock, &deadline) == ETIMEDOUT)
 				break;
 		}
-		if (!self.woken) {
+		if (self.woken) {
+			coming--;
+		} else {
 			list_remove(&self.idle_link);
 			if (ready_count == 0)
 				break;
@@ -127,6 +135,7 @@ spawn_worker(void)
 	if (rc != 0)
 		return EAGAIN;
 	threads++;
+	coming++;
 	STATS_PEAK(peak_threads, STATS_ADD(threads, 1));
 	return 0;
 }
@@ -149,10 +158,13 @@ pool_start(struct request *req)
 		priority = AIO_PRIO_DELTA_MAX;
 	list_append(&ready[priority], &req->backend_link);
 	ready_count++;
+	if (ready_count <= coming)
+		return;		/* a worker on its way will take it */
 	if (!list_empty(&idle_workers)) {
 		struct worker *w = container_of(idle_workers.prev, struct worker, idle_link);
 		list_remove(&w->idle_link);
 		w->woken = true;
+		coming++;
 		pthread_cond_signal(&w->wake);
 	} else if (threads < config.max_threads) {
 		/* On failure the request waits for a worker that exists. */
@@ -176,4 +188,5 @@ pool_after_fork_child(void)
 	init_lists();
 	ready_count = 0;
 	threads = 0;
+	coming = 0;
 }
