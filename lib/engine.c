@@ -51,6 +51,7 @@
 #include <sys/syscall.h>
 
 #include "engine.h"
+#include "fault.h"
 
 pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -94,7 +95,7 @@ static void
 map_grow(void)
 {
 	size_t count = bucket_count ? bucket_count * 2 : 64;
-	struct fd_queue **grown = calloc(count, sizeof *grown);
+	struct fd_queue **grown = FAULT(FAULT_ALLOC) ? NULL : calloc(count, sizeof *grown);
 	if (!grown)
 		return;		/* the old table still works, with longer chains */
 	for (size_t i = 0; i < bucket_count; i++) {
@@ -183,7 +184,7 @@ queue_get(int fd)
 		map_grow();
 	if (bucket_count == 0)
 		return NULL;
-	q = calloc(1, sizeof *q);
+	q = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *q);
 	if (!q)
 		return NULL;
 	q->fd = fd;
@@ -461,7 +462,7 @@ engine_cancel(int fd, struct aiocb *aiocb)
 struct request *
 request_new(void)
 {
-	struct request *req = calloc(1, sizeof *req);
+	struct request *req = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *req);
 	if (req) {
 		list_init(&req->queue_link);
 		list_init(&req->order_link);

@@ -6,6 +6,8 @@
 #define AIO_POSIX_FUTEX_H
 
 #include <errno.h>
+
+#include "fault.h"
 #include <limits.h>
 #include <linux/futex.h>
 #include <stddef.h>
@@ -23,6 +25,8 @@
 static inline int
 futex_wait_until(const int *word, int expected, const struct timespec *deadline)
 {
+	if (FAULT(FAULT_FUTEX_WAIT))
+		return 0;	/* a spurious wake-up: callers must look again */
 	long rc = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG,
 			  expected, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
 	return rc == 0 ? 0 : errno;

@@ -22,6 +22,7 @@
 
 #include "aio-posix.h"
 #include "engine.h"
+#include "fault.h"
 #include "futex.h"
 
 static void
@@ -74,8 +75,8 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		return -1;
 	}
 
-	struct list_group *group = calloc(1, sizeof *group);
-	struct request **requests = calloc(nent ? nent : 1, sizeof *requests);
+	struct list_group *group = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *group);
+	struct request **requests = FAULT(FAULT_ALLOC) ? NULL : calloc(nent ? nent : 1, sizeof *requests);
 	if (!group || !requests) {
 		free(group);
 		free(requests);

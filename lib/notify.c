@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fault.h"
 
 struct thread_callback {
 	void (*function)(union sigval);
@@ -124,13 +125,13 @@ notification_prepare(struct notification *n, const struct sigevent *event)
 	case SIGEV_THREAD: {
 		if (!event->sigev_notify_function)
 			return EINVAL;
-		struct thread_callback *cb = calloc(1, sizeof *cb);
+		struct thread_callback *cb = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *cb);
 		if (!cb)
 			return EAGAIN;
 		cb->function = event->sigev_notify_function;
 		cb->value = event->sigev_value;
 		if (event->sigev_notify_attributes) {
-			cb->attributes = malloc(sizeof *cb->attributes);
+			cb->attributes = FAULT(FAULT_ALLOC) ? NULL : malloc(sizeof *cb->attributes);
 			int rc = cb->attributes ? copy_attributes(cb->attributes,
 					event->sigev_notify_attributes) : ENOMEM;
 			if (rc != 0) {
@@ -172,8 +173,10 @@ run_callback(struct thread_callback *cb)
 	if (!attributes && default_usable)
 		attributes = &default_attributes;
 	cb->attributes = NULL;	/* the thread frees cb, not the attributes */
-	int rc = attributes ? pthread_create(&thread, attributes, callback_main, cb) : EAGAIN;
-	if (rc != 0 && attributes != &default_attributes && default_usable)
+	int rc = attributes && !FAULT(FAULT_THREAD_CREATE)
+		? pthread_create(&thread, attributes, callback_main, cb) : EAGAIN;
+	if (rc != 0 && attributes != &default_attributes && default_usable &&
+	    !FAULT(FAULT_THREAD_CREATE))
 		rc = pthread_create(&thread, &default_attributes, callback_main, cb);
 	if (rc != 0) {
 		/* No thread to be had: run it here rather than lose it. */
@@ -185,7 +188,22 @@ run_callback(struct thread_callback *cb)
 	}
 }
 
-/* Queue a signal; the kernel's queue may be full for a moment (EAGAIN). */
+static long
+send_signal(const struct notification *n, siginfo_t *info)
+{
+	if (FAULT(FAULT_SIGNAL_QUEUE)) {
+		errno = EAGAIN;		/* as when the kernel's signal queue is full */
+		return -1;
+	}
+	if (n->kind == SIGEV_THREAD_ID)
+		return syscall(SYS_rt_tgsigqueueinfo, info->si_pid, n->thread_id,
+			       n->signal_number, info);
+	return syscall(SYS_rt_sigqueueinfo, info->si_pid, n->signal_number, info);
+}
+
+/* Queue a signal.  The kernel's queue may be full for a while (EAGAIN, up to
+ * RLIMIT_SIGPENDING): keep trying for about a second, then drop it, as the
+ * kernel itself would for a signal that cannot be queued. */
 static void
 queue_signal(const struct notification *n)
 {
@@ -197,11 +215,7 @@ queue_signal(const struct notification *n)
 	info.si_value = n->value;
 
 	for (int attempt = 0; attempt < 1000; attempt++) {
-		long rc = n->kind == SIGEV_THREAD_ID
-			? syscall(SYS_rt_tgsigqueueinfo, info.si_pid, n->thread_id,
-				  n->signal_number, &info)
-			: syscall(SYS_rt_sigqueueinfo, info.si_pid, n->signal_number, &info);
-		if (rc == 0 || errno != EAGAIN)
+		if (send_signal(n, &info) == 0 || errno != EAGAIN)
 			return;
 		struct timespec pause = { 0, 1000000 };	/* 1 ms */
 		nanosleep(&pause, NULL);

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "fault.h"
 
 struct worker {
 	pthread_cond_t wake;
@@ -130,7 +131,8 @@ spawn_worker(void)
 	if (rc == 0)
 		rc = pthread_attr_setsigmask_np(&attributes, &all);
 	if (rc == 0)
-		rc = pthread_create(&thread, &attributes, worker_main, NULL);
+		rc = FAULT(FAULT_THREAD_CREATE) ? EAGAIN
+			: pthread_create(&thread, &attributes, worker_main, NULL);
 	pthread_attr_destroy(&attributes);
 	if (rc != 0)
 		return EAGAIN;
