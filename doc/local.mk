@@ -19,6 +19,9 @@ AIO_POSIX_LINK_MANS = \
 dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)
 
-# 'make check' lints every page: mandoc -T lint, or groff when mandoc is
-# missing; any warning fails.
-TESTS += doc/check-man.sh
+# 'make check' lints every page (tools/check-man.sh): mandoc -T lint, or
+# groff when mandoc is missing; any warning fails.  (The script is not in
+# doc/ because the whole of doc/ is distributed: from the build tree too,
+# which would ship its test logs.)
+TESTS += tools/check-man.sh
+EXTRA_DIST += tools/check-man.sh
