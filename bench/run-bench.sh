@@ -1,0 +1,449 @@
+#!/usr/bin/env bash
+# run-bench.sh: the driver of 'make bench'.  See bench/README.md.
+#
+# Runs bench/aio-bench (and fio, when installed) in every variant of every
+# scenario, alternating the variants run by run (A B C A B C ..., never
+# A A A B B B), so that the machine's noise spreads over all of them.  Each
+# variant runs BENCH_RUNS times.  A ratio is computed within each run, from
+# measurements taken back to back, and the table gives the median of those
+# per-run ratios with their min and max.  Absolute figures (medians) only
+# appear in the detail column.
+#
+# The aio variants are the same binary twice: as is (glibc's POSIX aio) and
+# with LD_PRELOAD of libaio-posix.  Every measurement line says which library
+# served it, and a line from the wrong one counts as a failure.
+#
+# Environment (make bench sets the first four):
+#   AIO_BENCH            the aio-bench binary
+#   AIO_BENCH_LIBRARY    libaio-posix.so.0 to preload
+#   AIO_BENCH_DIR        where the data files and logs go (default: .)
+#   AIO_BENCH_SANITIZER  non-empty: a sanitizer build, refuse to measure it
+#   BENCH_RUNS           runs per variant (default 5)
+#   BENCH_SECONDS        timed window of one aio-bench measurement (0.4)
+#   BENCH_WARMUP         untimed lead-in of each measurement (0.1)
+#   BENCH_SCENARIOS      which scenarios to run (default "1 2 3 4 5")
+#   BENCH_FIO_RUNTIME    fio --runtime, seconds (default 1)
+#   BENCH_DISK_MIB       size of the O_DIRECT / fio file (default 256)
+#   FIO                  the fio command (default fio)
+set -u -o pipefail
+export LC_ALL=C
+
+BIN=${AIO_BENCH:?set AIO_BENCH to the aio-bench binary}
+LIB=${AIO_BENCH_LIBRARY:?set AIO_BENCH_LIBRARY to libaio-posix.so.0}
+DIR=${AIO_BENCH_DIR:-.}
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECONDS:-0.4}
+WARM=${BENCH_WARMUP:-0.1}
+SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5}
+FIO=${FIO:-fio}
+FIO_RUNTIME=${BENCH_FIO_RUNTIME:-1}
+DISK_MIB=${BENCH_DISK_MIB:-256}
+CACHED_MIB=16
+
+RAW=$DIR/bench-raw.log
+TABLE=$DIR/bench-table.md
+START=$(date +%s)
+
+die() { echo "run-bench: $*" >&2; exit 1; }
+note() { echo "run-bench: $*" >&2; }
+
+[[ -z ${AIO_BENCH_SANITIZER:-} ]] ||
+	die "this build uses a sanitizer ($AIO_BENCH_SANITIZER); benchmark a plain build (configure without --enable-sanitizer)"
+[[ -x $BIN ]] || die "$BIN: not built (run 'make bench')"
+[[ -f $LIB ]] || die "$LIB: not found (build the library first)"
+[[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 1 ]] || die "BENCH_RUNS=$RUNS: not a positive number"
+((RUNS >= 5)) || note "BENCH_RUNS=$RUNS: fewer than 5 runs, the medians mean little"
+mkdir -p "$DIR" || die "cannot create $DIR"
+: >"$RAW" || die "cannot write $RAW"
+
+OURS=(env LD_PRELOAD="$LIB")
+GLIBC=(env -u LD_PRELOAD)
+COMMON=(--seconds="$SECS" --warmup="$WARM")
+
+# Check that the same binary runs on glibc as is and on libaio-posix when
+# preloaded (the dynamic linker skips, with a mere warning, a library it
+# cannot preload).
+info_glibc=$("${GLIBC[@]}" "$BIN" info) || die "$BIN info failed"
+info_ours=$("${OURS[@]}" "$BIN" info 2>&1) || die "$BIN info with LD_PRELOAD failed: $info_ours"
+[[ $info_glibc == *" lib=glibc "* ]] || die "without LD_PRELOAD aio-bench does not run on glibc's aio: $info_glibc"
+[[ $info_ours == *" lib=libaio-posix "* ]] || die "LD_PRELOAD=$LIB did not take: $info_ours"
+URING=0
+[[ $info_glibc == *" uring=1"* ]] && URING=1
+field() { # field NAME LINE
+	local w
+	for w in $2; do [[ $w == "$1="* ]] && { echo "${w#*=}"; return; }; done
+}
+GLIBC_VERSION=$(field libversion "$info_glibc")
+OURS_VERSION=$(field libversion "$info_ours")
+
+declare -A FAILED_TAG=()
+
+# measure TAG RUN EXPECTED-LIB|- COMMAND...: one measurement into $RAW.
+measure() {
+	local tag=$1 run=$2 expect=$3 out status line
+	shift 3
+	out=$("$@" 2>&1)
+	status=$?
+	line=$(printf '%s\n' "$out" | grep '^aio-bench ' | tail -n 1)
+	if ((status != 0)) || [[ -z $line || $line == *' error='* ]]; then
+		[[ -n $line ]] || line=$(printf '%s\n' "$out" | tail -n 1)
+		echo "tag=$tag run=$run FAILED status=$status $line" >>"$RAW"
+	elif [[ $expect != - && $line != *" lib=$expect "* ]]; then
+		echo "tag=$tag run=$run FAILED wrong library (wanted $expect): $line" >>"$RAW"
+		line="ran on the wrong library: $line"
+	else
+		echo "tag=$tag run=$run $line" >>"$RAW"
+		return 0
+	fi
+	if [[ -z ${FAILED_TAG[$tag]:-} ]]; then
+		FAILED_TAG[$tag]=1
+		note "$tag failed (run $run): $line"
+	fi
+	return 1
+}
+
+progress() { printf '\r  scenario %s: run %d/%d ' "$1" "$2" "$RUNS" >&2; }
+progress_done() { printf '\r  scenario %s: %d runs done in %ds\n' "$1" "$RUNS" $(($(date +%s) - $2)) >&2; }
+
+# ---- data files ----
+
+fs_is_memory() { # fs_is_memory PATH: statfs says tmpfs/ramfs
+	local out
+	out=$("$BIN" fsinfo --file="$1") || return 2
+	[[ $out == *" tmpfs=1"* ]]
+}
+
+# make_file PATH MIB: create it unless it already has that size.
+make_file() {
+	local size
+	size=$(stat -c %s "$1" 2>/dev/null || echo 0)
+	((size == $2 * 1048576)) && return 0
+	note "writing $2 MiB to $1"
+	"$BIN" mkfile --file="$1" --size-mib="$2" >/dev/null || die "cannot create $1"
+}
+
+CACHED=$DIR/cached.dat
+DISK=
+DISK_TEMP=
+need_disk_file() {
+	[[ -n $DISK ]] && return 0
+	local d
+	for d in "$DIR" /var/tmp; do
+		if fs_is_memory "$d"; then
+			note "$d is on tmpfs: not there for O_DIRECT"
+			continue
+		fi
+		if [[ $d == "$DIR" ]]; then
+			DISK=$DIR/disk.dat
+		else
+			DISK=$(mktemp /var/tmp/aio-bench-disk.XXXXXX) || continue
+			DISK_TEMP=$DISK
+		fi
+		make_file "$DISK" "$DISK_MIB"
+		return 0
+	done
+	return 1
+}
+cleanup() { [[ -n $DISK_TEMP ]] && rm -f "$DISK_TEMP"; }
+trap cleanup EXIT
+trap 'echo >&2; cleanup; exit 130' INT TERM
+
+# ---- the scenarios ----
+
+RUN_1=0 RUN_2=0 RUN_3=0 RUN_4=0 RUN_5=0 SKIP_4= SKIP_5=
+
+scenario_1() {
+	local r t=$(date +%s)
+	make_file "$CACHED" "$CACHED_MIB"
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 1 "$r"
+		measure s1.ours "$r" libaio-posix "${OURS[@]}" "$BIN" roundtrip --mode=aio --file="$CACHED" --seed="$r" "${COMMON[@]}"
+		measure s1.glibc "$r" glibc "${GLIBC[@]}" "$BIN" roundtrip --mode=aio --file="$CACHED" --seed="$r" "${COMMON[@]}"
+		measure s1.pread "$r" - "${GLIBC[@]}" "$BIN" roundtrip --mode=pread --file="$CACHED" --seed="$r" "${COMMON[@]}"
+		((URING)) && measure s1.uring "$r" - "${GLIBC[@]}" "$BIN" roundtrip --mode=uring --file="$CACHED" --seed="$r" "${COMMON[@]}"
+	done
+	progress_done 1 "$t"
+	RUN_1=1
+}
+
+scenario_2() {
+	local r f t=$(date +%s)
+	make_file "$CACHED" "$CACHED_MIB"
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 2 "$r"
+		for f in 1 8; do
+			local a=(inflight --depth=64 --fds="$f" --file="$CACHED" --seed="$r" "${COMMON[@]}")
+			measure "s2.f$f.ours" "$r" libaio-posix "${OURS[@]}" "$BIN" "${a[@]}" --mode=aio
+			measure "s2.f$f.glibc" "$r" glibc "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=aio
+			((URING)) && measure "s2.f$f.uring" "$r" - "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=uring
+		done
+	done
+	progress_done 2 "$t"
+	RUN_2=1
+}
+
+scenario_3() {
+	local r t=$(date +%s)
+	make_file "$CACHED" "$CACHED_MIB"
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 3 "$r"
+		local a=(listio --batch=64 --file="$CACHED" --seed="$r" "${COMMON[@]}")
+		measure s3.ours "$r" libaio-posix "${OURS[@]}" "$BIN" "${a[@]}" --mode=aio
+		measure s3.glibc "$r" glibc "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=aio
+		((URING)) && measure s3.uring "$r" - "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=uring
+	done
+	progress_done 3 "$t"
+	RUN_3=1
+}
+
+scenario_4() {
+	local r d t=$(date +%s)
+	if ! need_disk_file; then
+		SKIP_4="no directory off tmpfs for the O_DIRECT file (tried $DIR and /var/tmp)"
+		note "scenario 4 skipped: $SKIP_4"
+		return
+	fi
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 4 "$r"
+		for d in 1 16 64; do
+			local a=(direct --depth="$d" --file="$DISK" --seed="$r" "${COMMON[@]}")
+			measure "s4.d$d.ours" "$r" libaio-posix "${OURS[@]}" "$BIN" "${a[@]}" --mode=aio
+			measure "s4.d$d.glibc" "$r" glibc "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=aio
+			((URING)) && measure "s4.d$d.uring" "$r" - "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=uring
+			((d == 1)) && measure "s4.d$d.pread" "$r" - "${GLIBC[@]}" "$BIN" "${a[@]}" --mode=pread
+		done
+	done
+	progress_done 4 "$t"
+	RUN_4=1
+}
+
+# fio's JSON report, reduced to one aio-bench-like line.
+fio_parse() { # fio_parse JSON-FILE
+	if command -v python3 >/dev/null 2>&1; then
+		python3 - "$1" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+job = json.loads(text[text.index('{'):])["jobs"][0]
+if job.get("error"):
+    sys.exit(1)
+print("iops=%.1f ops_per_s=%.1f fio_usr_cpu=%.2f fio_sys_cpu=%.2f"
+      % (job["read"]["iops"], job["read"]["iops"], job["usr_cpu"], job["sys_cpu"]))
+EOF
+	else
+		sed -n '/{/,$p' "$1" | jq -r '.jobs[0] | if .error != 0 then error("fio error") else
+			"iops=\(.read.iops) ops_per_s=\(.read.iops) fio_usr_cpu=\(.usr_cpu) fio_sys_cpu=\(.sys_cpu)" end'
+	fi
+}
+
+# fio_measure TAG RUN LIB ENGINE DIRECT DEPTH ENV...
+fio_measure() {
+	local tag=$1 run=$2 lib=$3 engine=$4 direct=$5 depth=$6 json out status
+	shift 6
+	json=$(mktemp "${TMPDIR:-/tmp}/aio-bench-fio.XXXXXX") || return 1
+	out=$("$@" "$FIO" --name=aio-bench --filename="$DISK" --size="${DISK_MIB}M" \
+		--rw=randread --bs=4k --ioengine="$engine" --iodepth="$depth" --direct="$direct" \
+		--invalidate=0 --norandommap --randrepeat=0 --randseed="$run" \
+		--runtime="$FIO_RUNTIME" --time_based --ramp_time=250ms \
+		--output-format=json --output="$json" 2>&1)
+	status=$?
+	local fields=
+	((status == 0)) && fields=$(fio_parse "$json" 2>/dev/null)
+	rm -f "$json"
+	if [[ -z $fields ]]; then
+		fields="error=\"fio exited with $status: $(printf '%s' "$out" | tail -n 1)\""
+	fi
+	# measure() does the bookkeeping; lib is what we know we preloaded.
+	measure "$tag" "$run" - echo "aio-bench fio mode=$engine lib=$lib depth=$depth direct=$direct $fields"
+}
+
+FIO_VERSION=
+scenario_5() {
+	local r x d t=$(date +%s)
+	if ! command -v "$FIO" >/dev/null 2>&1; then
+		SKIP_5="fio is not installed; install it with: apt-get install fio"
+		echo "run-bench: scenario 5 (fio) skipped: $SKIP_5" >&2
+		return
+	fi
+	if ! command -v python3 >/dev/null 2>&1 && ! command -v jq >/dev/null 2>&1; then
+		SKIP_5="neither python3 nor jq to read fio's JSON"
+		note "scenario 5 (fio) skipped: $SKIP_5"
+		return
+	fi
+	if ! need_disk_file; then
+		SKIP_5="no directory off tmpfs for fio's file (tried $DIR and /var/tmp)"
+		note "scenario 5 (fio) skipped: $SKIP_5"
+		return
+	fi
+	FIO_VERSION=$("$FIO" --version 2>/dev/null)
+	# fio's posixaio engine must bind aio_read to the preloaded library.
+	# (No grep -q straight on the pipe: with pipefail, fio's SIGPIPE would
+	# count as a failure.)
+	local bindings
+	bindings=$(LD_BIND_NOW=1 LD_DEBUG=bindings "${OURS[@]}" "$FIO" --version 2>&1)
+	if ! grep -Eq "libaio-posix\.so\.0 .*symbol \`aio_read(64)?'" <<<"$bindings"; then
+		note "warning: could not confirm that fio's aio_read binds to $LIB (LD_DEBUG=bindings)"
+	fi
+	# Buffered runs read from the page cache: fill it, and --invalidate=0
+	# keeps fio from dropping it.  O_DIRECT reads do not evict it.
+	"$BIN" warm --file="$DISK" >/dev/null || die "cannot read $DISK"
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 5 "$r"
+		for x in 0 1; do
+			for d in 1 16 64; do
+				local tag=s5.x$x.d$d
+				fio_measure "$tag.ours" "$r" libaio-posix posixaio "$x" "$d" "${OURS[@]}"
+				fio_measure "$tag.glibc" "$r" glibc posixaio "$x" "$d" "${GLIBC[@]}"
+				fio_measure "$tag.uring" "$r" - io_uring "$x" "$d" "${GLIBC[@]}"
+			done
+		done
+	done
+	progress_done 5 "$t"
+	RUN_5=1
+}
+
+echo "run-bench: $RUNS runs per variant, alternated; ${SECS}s per measurement (+${WARM}s warm-up); raw lines in $RAW" >&2
+for s in $SCENARIOS; do
+	case $s in
+	[1-5]) "scenario_$s" ;;
+	*) die "BENCH_SCENARIOS: unknown scenario '$s' (1 to 5)" ;;
+	esac
+done
+
+# ---- the table ----
+
+# stats NUM-TAG DEN-TAG FIELD: "median min max num-median den-median pairs",
+# the ratio NUM/DEN taken within each run.
+stats() {
+	awk -v num="tag=$1" -v den="tag=$2" -v field="$3" '
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	($1 == num || $1 == den) && $3 != "FAILED" {
+		run = substr($2, 5); v = ""
+		for (i = 3; i <= NF; i++) if (index($i, field "=") == 1) v = substr($i, length(field) + 2)
+		if (v == "") next
+		if ($1 == num) N[run] = v; else D[run] = v
+	}
+	END {
+		k = 0
+		for (r in N) if ((r in D) && D[r] + 0 > 0) { k++; R[k] = N[r] / D[r]; A[k] = N[r]; B[k] = D[r] }
+		if (k == 0) { print "none"; exit }
+		lo = hi = R[1]
+		for (i = 2; i <= k; i++) { if (R[i] < lo) lo = R[i]; if (R[i] > hi) hi = R[i] }
+		printf "%g %g %g %g %g %d\n", median(R, k), lo, hi, median(A, k), median(B, k), k
+	}' "$RAW"
+}
+
+fmt_ratio() { awk -v x="$1" 'BEGIN { printf(x >= 10 ? "%.1f" : x >= 1 ? "%.2f" : "%.3f", x) }'; }
+
+# fmt_value KIND VALUE: an absolute figure for the detail column.
+fmt_value() {
+	awk -v k="$1" -v v="$2" 'BEGIN {
+		if (k == "time") printf "%.2f µs", v / 1000
+		else if (k == "rate") printf "%.1f k/s", v / 1000
+		else if (k == "cpu") printf "%.2f µs CPU", v
+	}'
+}
+
+declare -a SUMMARY_ORDER=()
+declare -A SUMMARY=()
+ROWS=
+
+# row SCENARIO-LABEL SHORT-NAME RATIO-LABEL NUM-TAG DEN-TAG FIELD KIND UNIT TARGET
+row() {
+	local scen=$1 short=$2 label=$3 num=$4 den=$5 field=$6 kind=$7 unit=$8 target=$9
+	local med=n/a range=n/a detail s
+	if ((!URING)) && [[ $num == *.uring || $den == *.uring ]]; then
+		detail="built without liburing"
+	else
+		s=$(stats "$num" "$den" "$field")
+		if [[ $s == none ]]; then
+			detail="no measurement (failed or skipped; see bench-raw.log)"
+		else
+			set -- $s
+			med="$(fmt_ratio "$1")x"
+			range="$(fmt_ratio "$2")–$(fmt_ratio "$3")"
+			detail="$(fmt_value "$kind" "$4") vs $(fmt_value "$kind" "$5")$unit; n=$6"
+			[[ -z ${SUMMARY[$short]:-} ]] && SUMMARY_ORDER+=("$short")
+			SUMMARY[$short]+="${SUMMARY[$short]:+; }${label/, / } = $(fmt_ratio "$1")x (min $(fmt_ratio "$2"), max $(fmt_ratio "$3"))"
+		fi
+	fi
+	ROWS+="| $scen | $label | $med | $range | $target | $detail |"$'\n'
+}
+
+if ((RUN_1)); then
+	S="1. round trip, 4 KiB cached"
+	row "$S" "round trip" "libaio-posix/pread, time per read" s1.ours s1.pread ns_per_op time " per read" "≤ 1.5"
+	row "$S" "round trip" "glibc/pread, time per read" s1.glibc s1.pread ns_per_op time " per read" ""
+	row "$S" "round trip" "libaio-posix/io_uring, time per read" s1.ours s1.uring ns_per_op time " per read" ""
+	row "$S" "round trip" "glibc/io_uring, time per read" s1.glibc s1.uring ns_per_op time " per read" ""
+	row "$S" "round trip" "libaio-posix/glibc, time per read" s1.ours s1.glibc ns_per_op time " per read" ""
+	row "$S" "round trip" "io_uring/pread, time per read" s1.uring s1.pread ns_per_op time " per read" ""
+fi
+if ((RUN_2)); then
+	for f in 1 8; do
+		[[ $f == 1 ]] && short="64 in flight, 1 fd" tgt="≥ 0.9" || short="64 in flight, $f fds" tgt=""
+		S="2. $short"
+		row "$S" "$short" "libaio-posix/io_uring, ops/s" "s2.f$f.ours" "s2.f$f.uring" ops_per_s rate "" "$tgt"
+		row "$S" "$short" "glibc/io_uring, ops/s" "s2.f$f.glibc" "s2.f$f.uring" ops_per_s rate "" ""
+		row "$S" "$short" "libaio-posix/glibc, ops/s" "s2.f$f.ours" "s2.f$f.glibc" ops_per_s rate "" ""
+		row "$S" "$short" "libaio-posix/io_uring, CPU per op" "s2.f$f.ours" "s2.f$f.uring" cpu_us_per_op cpu " per read" ""
+		row "$S" "$short" "glibc/io_uring, CPU per op" "s2.f$f.glibc" "s2.f$f.uring" cpu_us_per_op cpu " per read" ""
+	done
+fi
+if ((RUN_3)); then
+	S="3. lio_listio(LIO_WAIT) of 64"
+	row "$S" "lio_listio of 64" "libaio-posix/io_uring, time per batch" s3.ours s3.uring ns_per_op time " per batch" "≤ 1.2"
+	row "$S" "lio_listio of 64" "glibc/io_uring, time per batch" s3.glibc s3.uring ns_per_op time " per batch" ""
+	row "$S" "lio_listio of 64" "libaio-posix/glibc, time per batch" s3.ours s3.glibc ns_per_op time " per batch" ""
+fi
+if [[ -n $SKIP_4 ]]; then
+	ROWS+="| 4. O_DIRECT 4 KiB random | all | n/a | n/a |  | skipped: $SKIP_4 |"$'\n'
+elif ((RUN_4)); then
+	for d in 1 16 64; do
+		S="4. O_DIRECT 4 KiB random, depth $d"
+		row "$S" "O_DIRECT depth $d" "libaio-posix/io_uring, IOPS" "s4.d$d.ours" "s4.d$d.uring" ops_per_s rate "" ""
+		row "$S" "O_DIRECT depth $d" "glibc/io_uring, IOPS" "s4.d$d.glibc" "s4.d$d.uring" ops_per_s rate "" ""
+		row "$S" "O_DIRECT depth $d" "libaio-posix/glibc, IOPS" "s4.d$d.ours" "s4.d$d.glibc" ops_per_s rate "" ""
+		((d == 1)) && row "$S" "O_DIRECT depth $d" "libaio-posix/pread, IOPS" "s4.d$d.ours" "s4.d$d.pread" ops_per_s rate "" ""
+	done
+fi
+if [[ -n $SKIP_5 ]]; then
+	ROWS+="| 5. fio randread 4k | all | n/a | n/a |  | skipped: $SKIP_5 |"$'\n'
+elif ((RUN_5)); then
+	for x in 0 1; do
+		for d in 1 16 64; do
+			[[ $x == 0 ]] && kind=buffered || kind=O_DIRECT
+			S="5. fio randread 4k $kind, depth $d"
+			row "$S" "fio $kind depth $d" "posixaio libaio-posix/fio io_uring, IOPS" "s5.x$x.d$d.ours" "s5.x$x.d$d.uring" ops_per_s rate "" "≥ 0.9"
+			row "$S" "fio $kind depth $d" "posixaio glibc/fio io_uring, IOPS" "s5.x$x.d$d.glibc" "s5.x$x.d$d.uring" ops_per_s rate "" ""
+			row "$S" "fio $kind depth $d" "posixaio libaio-posix/glibc, IOPS" "s5.x$x.d$d.ours" "s5.x$x.d$d.glibc" ops_per_s rate "" ""
+		done
+	done
+fi
+
+{
+	echo "libaio-posix benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "- host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r), glibc $GLIBC_VERSION, libaio-posix $OURS_VERSION, io_uring baselines: $( ((URING)) && echo yes || echo 'no (built without liburing)')${FIO_VERSION:+, $FIO_VERSION}"
+	echo "- $RUNS runs per variant, variants alternated within each run; aio-bench: ${SECS} s timed + ${WARM} s warm-up per measurement; fio: --runtime=$FIO_RUNTIME --ramp_time=250ms"
+	echo "- ratio = the two variants measured back to back in the same run; median of the per-run ratios, min–max beside it; detail = medians of the absolute figures (numerator vs denominator)"
+	echo "- time and CPU ratios: above 1 means slower than the baseline; ops/s and IOPS ratios: below 1 means slower; targets are the project's aims, not pass/fail"
+	echo
+	echo "| scenario | ratio | median | min–max | target | detail (medians) |"
+	echo "|---|---|---|---|---|---|"
+	printf '%s' "$ROWS"
+	echo
+	echo "Summary:"
+	for k in "${SUMMARY_ORDER[@]}"; do
+		echo "  $k: ${SUMMARY[$k]}"
+	done
+	[[ -n $SKIP_5 ]] && echo "  fio: scenario 5 skipped: $SKIP_5"
+	[[ -n $SKIP_4 ]] && echo "  O_DIRECT: scenario 4 skipped: $SKIP_4"
+	echo
+	echo "($(($(date +%s) - START)) s in all; raw measurements in $RAW)"
+} >"$TABLE"
+echo >&2
+cat "$TABLE"
