@@ -61,7 +61,7 @@ esac
 # served FILE: print the sum of reads + writes over the statistics lines
 # in FILE, the number of lines, and the sum of failed.
 served() {
-	sed -n 's/^aio-posix\[[0-9]*\]: backend=[a-z]* reads=\([0-9]*\) writes=\([0-9]*\) .* failed=\([0-9]*\) .*/\1 \2 \3/p' "$1" |
+	sed -n 's/^aio-posix\[[0-9]*\]: backend=[a-z]* reads=\([0-9]*\) writes=\([0-9]*\) .* failed=\([0-9]*\).*/\1 \2 \3/p' "$1" |
 	awk '{ io += $1 + $2; bad += $3; n++ } END { print io + 0, n + 0, bad + 0 }'
 }
 
