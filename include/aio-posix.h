@@ -40,6 +40,8 @@ struct aio_posix_stats {
 	unsigned long long threads;		/* worker threads alive now */
 	unsigned long long peak_threads;
 	char backend[16];			/* "threads" */
+	unsigned long long completed_at_submission; /* of completed: no thread
+						 * hop, the data was ready */
 };
 
 /* Fill *stats with the current counters.  size is sizeof(*stats) as the

@@ -61,6 +61,7 @@ struct fd_queue {
 	bool owns_private_fd;		/* false: no duplicate could be made */
 	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
+	int reserved;			/* places held by engine_reserve */
 	struct fd_queue *next_in_bucket;
 	unsigned long next_sequence;
 	struct list outstanding;	/* every request not finished, in order */
@@ -214,7 +215,7 @@ queue_get(int fd)
 static void
 queue_release_if_idle(struct fd_queue *q)
 {
-	if (!list_empty(&q->outstanding))
+	if (!list_empty(&q->outstanding) || q->reserved > 0)
 		return;
 	if (q->in_map)
 		map_remove(q);
@@ -325,8 +326,13 @@ dequeue(struct request *req)
 	}
 }
 
+/* Admission comes in two steps, so that lio_listio can complete some
+ * requests at submission (inline.c) and still queue all or none:
+ * engine_reserve does everything that can fail (capacity, a worker, the
+ * queues) and holds a place in each queue; engine_commit cannot fail.  A
+ * queue with places held is never freed. */
 int
-engine_admit(struct request **requests, int count)
+engine_reserve(struct request **requests, int count)
 {
 	engine_init();
 	report_first_request();
@@ -335,35 +341,60 @@ engine_admit(struct request **requests, int count)
 	int found = 0;
 	if (error == 0) {
 		for (; found < count; found++) {
-			requests[found]->queue = queue_get(requests[found]->fd);
-			if (!requests[found]->queue) {
+			struct fd_queue *q = queue_get(requests[found]->fd);
+			if (!q) {
 				error = EAGAIN;
 				break;
 			}
+			q->reserved++;
+			requests[found]->queue = q;
 		}
 	}
 	if (error) {
-		/* Nothing was queued: drop the queues made for this call. */
-		for (int i = 0; i < found; i++)
-			if (queue_lookup(requests[i]->fd) == requests[i]->queue)
-				queue_release_if_idle(requests[i]->queue);
-		/* (A stale queue detached above still has requests of its own.) */
-		pthread_mutex_unlock(&engine_lock);
-		return error;
+		/* Nothing was queued: give the places back. */
+		for (int i = 0; i < found; i++) {
+			requests[i]->queue->reserved--;
+			queue_release_if_idle(requests[i]->queue);
+		}
+	} else {
+		outstanding += count;
 	}
-	for (int i = 0; i < count; i++) {
-		enqueue(requests[i]);
-		if (requests[i]->op == OP_READ)
+	pthread_mutex_unlock(&engine_lock);
+	return error;
+}
+
+void
+engine_commit(struct request **queued, int queued_count,
+	      struct request **done, int done_count)
+{
+	pthread_mutex_lock(&engine_lock);
+	for (int i = 0; i < queued_count; i++) {
+		struct request *req = queued[i];
+		req->queue->reserved--;
+		enqueue(req);
+		if (req->op == OP_READ)
 			STATS_ADD(reads, 1);
-		else if (requests[i]->op == OP_WRITE)
+		else if (req->op == OP_WRITE)
 			STATS_ADD(writes, 1);
 		else
 			STATS_ADD(syncs, 1);
 	}
-	outstanding += count;
-	STATS_PEAK(peak_in_flight, STATS_ADD(in_flight, count));
+	STATS_PEAK(peak_in_flight, STATS_ADD(in_flight, queued_count));
+	for (int i = 0; i < done_count; i++) {
+		done[i]->queue->reserved--;
+		queue_release_if_idle(done[i]->queue);
+	}
+	outstanding -= done_count;
 	pthread_mutex_unlock(&engine_lock);
-	return 0;
+}
+
+int
+engine_admit(struct request **requests, int count)
+{
+	int error = engine_reserve(requests, count);
+	if (error == 0)
+		engine_commit(requests, count, NULL, 0);
+	return error;
 }
 
 /* What is left to do once a request has left its queue: wake waiters,

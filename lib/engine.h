@@ -110,6 +110,7 @@ struct request {
 	struct notification notification;
 	struct list_group *group;	/* lio_listio, or NULL */
 	struct abi_saved_state before;	/* the aiocb before submission */
+	ssize_t inline_result;		/* set by inline_try */
 };
 
 /* lio_listio's shared state, on the heap so that an interrupted LIO_WAIT
@@ -137,6 +138,17 @@ void engine_init(void);
  * may run.  Returns 0, or EAGAIN when the backend cannot take work now (then
  * nothing was queued and the caller still owns the requests). */
 int engine_admit(struct request **requests, int count);
+/* engine_admit in two steps: reserve can fail (EAGAIN) and queues nothing;
+ * commit queues the first array and gives back the places of the second,
+ * whose requests were completed at submission meanwhile. */
+int engine_reserve(struct request **requests, int count);
+void engine_commit(struct request **queued, int queued_count,
+		   struct request **done, int done_count);
+
+/* Completing at submission (inline.c): try the request with RWF_NOWAIT in
+ * the caller's thread; true if it completed (then call inline_finish). */
+bool inline_try(struct request *req);
+void inline_finish(struct request *req);
 
 /* Called by a backend when a request has run (error 0: result is valid). */
 void engine_finish(struct request *req, ssize_t result, int error);
@@ -186,6 +198,7 @@ struct stats {
 	unsigned long long completed, failed, cancelled, notifications;
 	unsigned long long in_flight, peak_in_flight;
 	unsigned long long threads, peak_threads;
+	unsigned long long completed_at_submission;
 	int backend;			/* enum backend */
 };
 extern struct stats *stats_live;

@@ -76,7 +76,9 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	}
 
 	struct list_group *group = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *group);
-	struct request **requests = FAULT(FAULT_ALLOC) ? NULL : calloc(nent ? nent : 1, sizeof *requests);
+	/* Twice nent: the second half holds requests completed at submission. */
+	struct request **requests = FAULT(FAULT_ALLOC) ? NULL
+		: calloc(nent ? 2 * (size_t)nent : 1, sizeof *requests);
 	if (!group || !requests) {
 		free(group);
 		free(requests);
@@ -137,14 +139,31 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	group->remaining = count;
 	group->references = count + (mode == LIO_WAIT ? 1 : 0);
 	if (count > 0) {
-		int error = request_submit_all(requests, count);
+		int error = engine_reserve(requests, count);
 		if (error) {
+			for (int i = count - 1; i >= 0; i--)
+				request_discard(requests[i]);
 			notification_discard(&group->notification);
 			free(group);
 			free(requests);
 			errno = error;
 			return -1;
 		}
+		/* Complete what can be at once; queue the rest in list order
+		 * (streams and the fsync barrier depend on it).  The ones done
+		 * move to the second half of the array: once queued, a request
+		 * may be finished and freed by a worker at any moment. */
+		struct request **done = requests + nent;
+		int queued = 0, done_count = 0;
+		for (int i = 0; i < count; i++) {
+			if (inline_try(requests[i]))
+				done[done_count++] = requests[i];
+			else
+				requests[queued++] = requests[i];
+		}
+		engine_commit(requests, queued, done, done_count);
+		for (int i = 0; i < done_count; i++)
+			inline_finish(done[i]);
 	}
 	free(requests);
 

@@ -93,6 +93,7 @@ format_stats(struct line *line, const struct stats *s, long pid)
 	FIELD(notifications);
 	FIELD(peak_in_flight);
 	FIELD(peak_threads);
+	FIELD(completed_at_submission);
 #undef FIELD
 	add_text(line, "\n");
 }

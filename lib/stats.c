@@ -51,6 +51,7 @@ aio_posix_get_stats(struct aio_posix_stats *out, size_t size)
 	READ(peak_in_flight);
 	READ(threads);
 	READ(peak_threads);
+	READ(completed_at_submission);
 #undef READ
 	strncpy(now.backend, config_backend_name(s->backend), sizeof now.backend - 1);
 	memcpy(out, &now, size < sizeof now ? size : sizeof now);

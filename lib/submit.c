@@ -99,6 +99,12 @@ submit(struct aiocb *cb, enum request_op op)
 	struct request *req = request_from_aiocb(cb, op);
 	if (!req)
 		return -1;
+	engine_init();
+	report_first_request();
+	if (inline_try(req)) {
+		inline_finish(req);
+		return 0;
+	}
 	int error = request_submit_all(&req, 1);
 	if (error) {
 		errno = error;
