@@ -1,5 +1,5 @@
 # Documentation (included by the top Makefile.am; paths are relative to the
-# top).  The whole doc/ directory is distributed (EXTRA_DIST in Makefile.am).
+# top).  The guides are listed in EXTRA_DIST in Makefile.am.
 #
 # Manual pages.  The function pages use a section of their own, 3aio, so
 # that they never collide with the system's pages of section 3 (as libbsd
@@ -20,8 +20,6 @@ dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)
 
 # 'make check' lints every page (tools/check-man.sh): mandoc -T lint, or
-# groff when mandoc is missing; any warning fails.  (The script is not in
-# doc/ because the whole of doc/ is distributed: from the build tree too,
-# which would ship its test logs.)
+# groff when mandoc is missing; any warning fails.
 TESTS += tools/check-man.sh
 EXTRA_DIST += tools/check-man.sh
