@@ -32,3 +32,32 @@ soak: tests/stress$(EXEEXT)
 	  tests/stress -b $$b -s $(SOAK_SECONDS) -t 8 -v; rc=$$?; \
 	  case $$rc in 0) ;; 77) echo "soak: backend $$b not available";; *) status=1;; esac; \
 	done; exit $$status
+
+# The fuzzer: clang, libFuzzer, ASan and UBSan, with the library's sources
+# (and its fault points) compiled in.  Not part of 'make check'.
+# NULL is passed where <aio.h> says nonnull on purpose: UBSan may not object.
+FUZZ_SECONDS = 60
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-sanitize=nonnull-attribute -Wno-nonnull \
+	-Wno-pointer-bool-conversion
+FUZZ_OPTIONS =
+EXTRA_DIST += tests/fuzz/fuzz-aiocb.c tests/fuzz/seeds
+CLEANFILES += tests/fuzz/fuzz-aiocb$(EXEEXT)
+
+tests/fuzz/fuzz-aiocb$(EXEEXT): tests/fuzz/fuzz-aiocb.c $(lib_libaio_posix_la_SOURCES) config.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)sources=; for f in $(lib_libaio_posix_la_SOURCES); do \
+	  case $$f in *.c) sources="$$sources $(srcdir)/$$f";; esac; done; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -std=gnu11 -pthread -DHAVE_CONFIG_H \
+	  -DAIO_POSIX_FAULT_INJECTION=1 -I. -I$(srcdir)/include -I$(srcdir)/lib $(LIBURING_CFLAGS) \
+	  -o $@ $(srcdir)/tests/fuzz/fuzz-aiocb.c $$sources $(LIBURING_LIBS)
+
+# The corpus grows in the build tree; the seeds come from the source tree.
+# Crashes are written to tests/fuzz/ as crash-*, leak-* or timeout-*.
+fuzz: tests/fuzz/fuzz-aiocb$(EXEEXT)
+	@$(MKDIR_P) tests/fuzz/corpus
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} \
+	tests/fuzz/fuzz-aiocb$(EXEEXT) -max_total_time=$(FUZZ_SECONDS) -timeout=60 \
+	  -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=tests/fuzz/ $(FUZZ_OPTIONS) \
+	  tests/fuzz/corpus $(srcdir)/tests/fuzz/seeds
