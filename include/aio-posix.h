@@ -48,7 +48,7 @@ struct aio_posix_stats {
  * caller was compiled: a program built against an older, shorter struct
  * gets only the fields it knows.  Returns 0, or -1 with errno EINVAL when
  * stats is NULL or size is smaller than the first version of the struct.
- * Async-signal-safe. */
+ * Async-signal-safe once the library is in use (a first call sets it up). */
 int aio_posix_get_stats(struct aio_posix_stats *stats, size_t size);
 
 #ifdef __cplusplus

@@ -163,6 +163,16 @@ queue_free(struct fd_queue *q)
 	free(q);
 }
 
+int
+fd_move_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor);
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
 /* The live queue of fd, if any; a stale one is detached on the way. */
 static struct fd_queue *
 queue_find(int fd)
@@ -224,9 +234,14 @@ queue_release_if_idle(struct fd_queue *q)
 
 #define REQUEST_OF(link, member) container_of(link, struct request, member)
 
+/* The request may run: to the ring if it takes it, else to the pool. */
 static void
 make_ready(struct request *req)
 {
+	if (uring_start(req)) {
+		req->state = REQUEST_RUNNING;
+		return;
+	}
 	req->state = REQUEST_READY;
 	pool_start(req);
 }
@@ -385,6 +400,7 @@ engine_commit(struct request **queued, int queued_count,
 		queue_release_if_idle(done[i]->queue);
 	}
 	outstanding -= done_count;
+	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
 }
 
@@ -436,6 +452,7 @@ engine_finish(struct request *req, ssize_t result, int error)
 	retire(req, &after);
 	outstanding--;
 	STATS_ADD(in_flight, -1ULL);	/* under the lock, as outstanding */
+	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
 	STATS_ADD(completed, 1);
 	if (error)
@@ -474,6 +491,7 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		}
 		queue_release_if_idle(q);
 	}
+	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
 
 	bool any = !list_empty(&cancelled);
@@ -564,6 +582,7 @@ fork_child(void)
 	engine_pid = getpid();
 	outstanding = 0;
 	pool_after_fork_child();
+	uring_after_fork_child();
 	suspend_after_fork_child();
 	report_after_fork_child();
 	for (size_t i = 0; i < bucket_count; i++) {
@@ -593,9 +612,12 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void
 choose_backend(void)
 {
-	if (config.backend == BACKEND_URING)
-		fprintf(stderr, "aio-posix: the io_uring backend is not available; using threads\n");
 	stats_live->backend = BACKEND_THREADS;
+	pthread_mutex_lock(&engine_lock);
+	bool ring = uring_probe();
+	pthread_mutex_unlock(&engine_lock);
+	if (!ring && config.backend == BACKEND_URING)
+		fprintf(stderr, "aio-posix: io_uring is not available here; using threads\n");
 }
 
 static void

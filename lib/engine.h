@@ -8,7 +8,9 @@
  *                        files and block devices, in order for streams and
  *                        O_APPEND writes, after earlier writes for fsync.  A
  *                        request allowed to run goes to the backend.
- *   backend (pool.c)     runs it and calls engine_finish().
+ *   backend              the io_uring ring (uring.c) for files and block
+ *                        devices when the kernel allows, else the thread
+ *                        pool (pool.c); runs it and calls engine_finish().
  *   engine.c             publishes the result to the aiocb, lets the fd's
  *                        next requests run, wakes aio_suspend waiters, then
  *                        notification (notify.c) and the lio_listio group.
@@ -134,6 +136,11 @@ extern pthread_mutex_t engine_lock;
 /* Make sure the library is set up (config, fork handlers). */
 void engine_init(void);
 
+/* Move an fd the library keeps for itself high in the fd table, where an
+ * application's next open() will not expect it; returns the new fd (the old
+ * one is closed), or fd itself when it cannot be moved. */
+int fd_move_high(int fd);
+
 /* Admit requests, all or none: classifies each fd, queues, and starts what
  * may run.  Returns 0, or EAGAIN when the backend cannot take work now (then
  * nothing was queued and the caller still owns the requests). */
@@ -184,6 +191,15 @@ void pool_start(struct request *req);
 /* Take back a request that has not started; false if it already runs. */
 bool pool_withdraw(struct request *req);
 void pool_after_fork_child(void);
+
+/* The io_uring backend (uring.c), for regular files and block devices.
+ * All under engine_lock.  uring_probe sets the ring up if the configuration
+ * allows and the kernel agrees; uring_start takes a request (false: it is
+ * the pool's); uring_flush submits what was started, in one system call. */
+bool uring_probe(void);
+bool uring_start(struct request *req);
+void uring_flush(void);
+void uring_after_fork_child(void);
 
 /* Run one request's system call; returns the result or -errno. */
 ssize_t request_execute(const struct request *req);

@@ -195,7 +195,7 @@ start_watcher(void)
 	}
 	while (waitpid((pid_t)child, NULL, 0) < 0 && errno == EINTR)
 		;
-	pipe_to_watcher = ends[1];
+	pipe_to_watcher = fd_move_high(ends[1]);
 	__atomic_store_n(&stats_live, shared, __ATOMIC_RELEASE);
 }
 

@@ -5,7 +5,8 @@
  * its own, but a snapshot of several is not taken at one instant (a request
  * may show as completed and still be counted in flight for a moment).  The
  * peaks are raised with a compare-and-swap loop.  No lock, so the getter is
- * async-signal-safe.  Where the counters live is report.c's business; a fork
+ * async-signal-safe once the library has been used (its first call may set
+ * the library up).  Where the counters live is report.c's business; a fork
  * child starts from zero.
  */
 #include "config.h"
@@ -36,6 +37,7 @@ aio_posix_get_stats(struct aio_posix_stats *out, size_t size)
 		errno = EINVAL;
 		return -1;
 	}
+	engine_init();		/* so that backend names the one chosen */
 	struct aio_posix_stats now;
 	memset(&now, 0, sizeof now);
 	const struct stats *s = __atomic_load_n(&stats_live, __ATOMIC_ACQUIRE);

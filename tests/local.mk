@@ -3,11 +3,19 @@
 # TEST_LIBS; preload tests run programs that only know glibc.
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 TEST_LIBS = lib/libaio-posix.la $(CHECK_LIBS)
+# Every test program runs once per backend (tests/each-backend.sh): forced
+# threads, and forced uring where io_uring works (tests/uring-works says).
+LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/each-backend.sh
+check_PROGRAMS += tests/uring-works
+tests_uring_works_SOURCES = tests/uring-works.c
+tests_uring_works_LDADD = lib/libaio-posix.la
+EXTRA_DIST += tests/each-backend.sh
 # Check's own per-test timeout scale; each test case also sets its own.
 AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	AIO_POSIX_TEST_LIBRARY='$(abs_top_builddir)/lib/.libs/libaio-posix.so.0'; \
 	export AIO_POSIX_TEST_LIBRARY; \
-	AIO_POSIX_TEST_BUILDDIR='$(abs_top_builddir)'; export AIO_POSIX_TEST_BUILDDIR;
+	AIO_POSIX_TEST_BUILDDIR='$(abs_top_builddir)'; export AIO_POSIX_TEST_BUILDDIR; \
+	if tests/uring-works; then AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; fi;
 EXTRA_DIST += tests/testutil.h
 
 if HAVE_CHECK
