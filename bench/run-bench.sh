@@ -244,7 +244,7 @@ fio_measure() {
 	out=$("$@" "$FIO" --name=aio-bench --filename="$DISK" --size="${DISK_MIB}M" \
 		--rw=randread --bs=4k --ioengine="$engine" --iodepth="$depth" --direct="$direct" \
 		--invalidate=0 --norandommap --randrepeat=0 --randseed="$run" \
-		--runtime="$FIO_RUNTIME" --time_based --ramp_time=250ms \
+		--runtime="$FIO_RUNTIME" --time_based --ramp_time=100ms \
 		--output-format=json --output="$json" 2>&1)
 	status=$?
 	local fields=
@@ -430,7 +430,7 @@ fi
 	echo
 	echo "- host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r), glibc $GLIBC_VERSION, libaio-posix $OURS_VERSION, io_uring baselines: $( ((URING)) && echo yes || echo 'no (built without liburing)')${FIO_VERSION:+, $FIO_VERSION}"
 	echo "- load average (1, 5, 15 min) at start: ${LOAD_START:-?}; at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) (other jobs on the machine make the figures noisier)"
-	echo "- $RUNS runs per variant, variants alternated within each run; aio-bench: ${SECS} s timed + ${WARM} s warm-up per measurement; fio: --runtime=$FIO_RUNTIME --ramp_time=250ms"
+	echo "- $RUNS runs per variant, variants alternated within each run; aio-bench: ${SECS} s timed + ${WARM} s warm-up per measurement; fio: --runtime=$FIO_RUNTIME --ramp_time=100ms"
 	echo "- ratio = the two variants measured back to back in the same run; median of the per-run ratios, min–max beside it; detail = medians of the absolute figures (numerator vs denominator)"
 	echo "- time and CPU ratios: above 1 means slower than the baseline; ops/s and IOPS ratios: below 1 means slower; targets are the project's aims, not pass/fail"
 	echo
