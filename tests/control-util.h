@@ -25,6 +25,15 @@
 #define CONTROL_TIMEOUT 30	/* seconds, for every TCase */
 #define CONTROL_BOUND_NS (10LL * 1000000000LL) /* longest condition wait */
 
+/* ck_assert_int_eq on an atomic, with a readable message. */
+#define control_assert_atomic_eq(ptr, expected)                                  \
+	do {                                                                     \
+		long long value_ = (long long)atomic_load(ptr);                  \
+		long long expected_ = (long long)(expected);                     \
+		ck_assert_msg(value_ == expected_, "%s is %lld, expected %lld",  \
+			      #ptr, value_, expected_);                          \
+	} while (0)
+
 static inline long long
 control_now_ns(void)
 {

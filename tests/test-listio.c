@@ -169,17 +169,17 @@ START_TEST(nowait_thread_once_after_all)
 	ck_assert_int_eq(lio_listio(LIO_NOWAIT, list, 4, &ev), 0);
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(aio_error(&group_cbs[i]), EINPROGRESS);
-	ck_assert_int_eq(atomic_load(&group_calls), 0);
+	control_assert_atomic_eq(&group_calls, 0);
 
 	fill_pipe(p[1], 4);
 	ck_assert_int_eq(control_sem_wait(&group_sem, 10000), 0);
 	ck_assert(atomic_load(&group_done_when_notified));
-	ck_assert_int_eq(atomic_load(&group_value), 777);
+	control_assert_atomic_eq(&group_value, 777);
 	check_pieces(group_cbs, 4);
 	errno = 0;
 	ck_assert_int_eq(control_sem_wait(&group_sem, 100), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
-	ck_assert_int_eq(atomic_load(&group_calls), 1);
+	control_assert_atomic_eq(&group_calls, 1);
 	control_close_pipe(p);
 }
 END_TEST

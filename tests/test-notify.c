@@ -191,12 +191,12 @@ START_TEST(thread_once_per_request)
 	for (int i = 0; i < THREAD_N; i++)
 		ck_assert_int_eq(control_sem_wait(&thread_sem, 10000), 0);
 	for (int i = 0; i < THREAD_N; i++) {
-		ck_assert_int_eq(atomic_load(&thread_calls[i]), 1);
+		control_assert_atomic_eq(&thread_calls[i], 1);
 		/* The result was public when the function ran. */
-		ck_assert_int_eq(atomic_load(&thread_error_seen[i]), 0);
+		control_assert_atomic_eq(&thread_error_seen[i], 0);
 		ck_assert_int_eq(aio_return(&thread_cbs[i]), BLOCK);
 	}
-	ck_assert_int_eq(atomic_load(&thread_bad_value), 0);
+	control_assert_atomic_eq(&thread_bad_value, 0);
 	errno = 0;
 	ck_assert_int_eq(control_sem_wait(&thread_sem, 100), -1);
 	ck_assert_int_eq(errno, ETIMEDOUT);
@@ -262,9 +262,9 @@ thread_with_attributes(bool destroy_early)
 	control_write_all(p[1], "attribut", 8);
 	ck_assert_int_eq(control_sem_wait(&attr_sem, 10000), 0);
 	ck_assert_int_eq(test_wait(&cb, 0), 8);
-	ck_assert_int_eq(atomic_load(&attr_calls), 1);
-	ck_assert_int_eq(atomic_load(&attr_value), 5150);
-	ck_assert_int_eq(atomic_load(&attr_detach_state), PTHREAD_CREATE_DETACHED);
+	control_assert_atomic_eq(&attr_calls, 1);
+	control_assert_atomic_eq(&attr_value, 5150);
+	control_assert_atomic_eq(&attr_detach_state, PTHREAD_CREATE_DETACHED);
 	ck_assert_msg(atomic_load(&attr_stack_size) >= BIG_STACK * 3 / 4,
 		      "notification thread stack %zu bytes: attributes ignored",
 		      atomic_load(&attr_stack_size));
@@ -372,9 +372,9 @@ START_TEST(thread_id_delivers_to_waiting_thread)
 	static char buffer[BLOCK];
 	submit_to_thread(&cb, fd, buffer, signo, atomic_load(&t.tid));
 	ck_assert_int_eq(pthread_join(thread, NULL), 0);
-	ck_assert_int_eq(atomic_load(&t.got), signo);
-	ck_assert_int_eq(atomic_load(&t.code), SI_ASYNCIO);
-	ck_assert_int_eq(atomic_load(&t.value), 9090);
+	control_assert_atomic_eq(&t.got, signo);
+	control_assert_atomic_eq(&t.code, SI_ASYNCIO);
+	control_assert_atomic_eq(&t.value, 9090);
 	ck_assert_int_eq(aio_error(&cb), 0);
 	ck_assert_int_eq(aio_return(&cb), BLOCK);
 	close(fd);
@@ -430,9 +430,9 @@ START_TEST(thread_id_is_thread_directed)
 
 	sem_post(&t.go);
 	ck_assert_int_eq(pthread_join(thread, NULL), 0);
-	ck_assert_int_eq(atomic_load(&t.got), signo);
-	ck_assert_int_eq(atomic_load(&t.code), SI_ASYNCIO);
-	ck_assert_int_eq(atomic_load(&t.value), 9090);
+	control_assert_atomic_eq(&t.got, signo);
+	control_assert_atomic_eq(&t.code, SI_ASYNCIO);
+	control_assert_atomic_eq(&t.value, 9090);
 	close(fd);
 }
 END_TEST
