@@ -22,6 +22,15 @@ tests_test_bad_input_SOURCES = tests/test-bad-input.c tests/testutil.h
 tests_test_bad_input_CFLAGS = $(TEST_CFLAGS)
 tests_test_bad_input_LDADD = $(TEST_LIBS)
 
+# Fault injection: only a library built with its fault points can run it.
+if ENABLE_FAULT_INJECTION
+check_PROGRAMS += tests/test-faults
+TESTS += tests/test-faults
+endif
+tests_test_faults_SOURCES = tests/test-faults.c tests/testutil.h
+tests_test_faults_CFLAGS = $(TEST_CFLAGS)
+tests_test_faults_LDADD = $(TEST_LIBS)
+
 # Backends to stress: each one the library does not run is skipped (exit 77).
 STRESS_BACKENDS = threads auto uring
 SOAK_SECONDS = 600
