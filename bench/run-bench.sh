@@ -25,6 +25,8 @@
 #   BENCH_FIO_RUNTIME    fio --runtime, seconds (default 1)
 #   BENCH_DISK_MIB       size of the O_DIRECT / fio file (default 256)
 #   FIO                  the fio command (default fio)
+#   AIO_POSIX_BACKEND    passed on to libaio-posix like any variable (threads,
+#                        uring, auto); the table header names the backend used
 set -u -o pipefail
 export LC_ALL=C
 
@@ -429,6 +431,8 @@ fi
 	echo "libaio-posix benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- host: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r), glibc $GLIBC_VERSION, libaio-posix $OURS_VERSION, io_uring baselines: $( ((URING)) && echo yes || echo 'no (built without liburing)')${FIO_VERSION:+, $FIO_VERSION}"
+	backends=$(grep -o ' lib=libaio-posix .* backend=[^ ]*' "$RAW" | sed 's/.* backend=//' | sort -u | tr '\n' ' ')
+	echo "- libaio-posix backend, as its statistics report it: ${backends:-unknown}(AIO_POSIX_BACKEND=${AIO_POSIX_BACKEND:-auto, the default})"
 	echo "- load average (1, 5, 15 min) at start: ${LOAD_START:-?}; at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) (other jobs on the machine make the figures noisier)"
 	echo "- $RUNS runs per variant, variants alternated within each run; aio-bench: ${SECS} s timed + ${WARM} s warm-up per measurement; fio: --runtime=$FIO_RUNTIME --ramp_time=100ms"
 	echo "- ratio = the two variants measured back to back in the same run; median of the per-run ratios, min–max beside it; detail = medians of the absolute figures (numerator vs denominator)"
