@@ -86,7 +86,7 @@ enum {
 	SLOTS = 32,		/* requests in flight per thread at most */
 	LISTS = 16,		/* notifying LIO_NOWAIT lists in flight per thread */
 	REC = 512,		/* stream record */
-	STREAM_WINDOW = 16,	/* records written and not yet read, at most */
+	STREAM_WINDOW = 16,	/* records written and not yet seen read, at most */
 	MAX_THREADS = 64,
 	MAX_FILES = 64,
 	MAX_MESSAGES = 40,
@@ -490,7 +490,10 @@ build(struct worker *w, int index, bool allow_fsync)
 		struct stream *st = &w->streams[i];
 		s->stream = i;
 		if (kind == K_SWRITE) {
-			if (st->written_claimed - st->read_ok >= STREAM_WINDOW)
+			/* base is the oldest record not yet seen read: a read
+			 * may be complete and still wait for its notification,
+			 * so count from there, not from the reads retired. */
+			if (st->written_claimed - st->base >= STREAM_WINDOW)
 				return false;
 			s->seq = st->written_claimed++;
 			prepare(w, s, index, st->wfd, REC, 0);
