@@ -39,3 +39,6 @@ bench: bench/aio-bench$(EXEEXT) lib/libaio-posix.la
 	AIO_BENCH_DIR='$(abs_top_builddir)/bench' \
 	AIO_BENCH_SANITIZER='$(SANITIZER_CFLAGS)' \
 	bash '$(abs_top_srcdir)/bench/run-bench.sh'
+
+# The latest table, kept with the guides (Makefile.am lists those by name).
+EXTRA_DIST += doc/benchmarks.md
