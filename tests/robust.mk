@@ -3,7 +3,7 @@
 #
 #   tests/stress          random load with verified data, notifications,
 #                         cancellation, fork and signal storms; 'make check'
-#                         runs it briefly on each backend (tests/stress-run.sh),
+#                         runs it briefly on each backend (tests/stress-run.test),
 #                         'make soak' for SOAK_SECONDS (600) on each
 #   tests/test-bad-input  every invalid argument of every entry point
 #   tests/test-faults     fault injection (--enable-fault-injection builds)
@@ -11,8 +11,8 @@
 #                         with clang from the library sources; FUZZ_SECONDS (60)
 
 check_PROGRAMS += tests/stress tests/test-bad-input
-TESTS += tests/stress-run.sh tests/test-bad-input
-EXTRA_DIST += tests/stress-run.sh
+TESTS += tests/stress-run.test tests/test-bad-input
+EXTRA_DIST += tests/stress-run.test
 
 tests_stress_SOURCES = tests/stress.c
 tests_stress_CFLAGS = $(AM_CFLAGS)
