@@ -60,7 +60,7 @@ tests/fuzz/fuzz-aiocb$(EXEEXT): tests/fuzz/fuzz-aiocb.c $(lib_libaio_posix_la_SO
 	  case $$f in *.c) sources="$$sources $(srcdir)/$$f";; esac; done; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -std=gnu11 -pthread -DHAVE_CONFIG_H \
 	  -DAIO_POSIX_FAULT_INJECTION=1 -I. -I$(srcdir)/include -I$(srcdir)/lib $(LIBURING_CFLAGS) \
-	  -o $@ $(srcdir)/tests/fuzz/fuzz-aiocb.c $$sources $(LIBURING_LIBS)
+	  -o $@ $(srcdir)/tests/fuzz/fuzz-aiocb.c $$sources $(URING_STATIC_LIBS)
 
 # The corpus grows in the build tree; the seeds come from the source tree.
 # Crashes are written to tests/fuzz/ as crash-*, leak-* or timeout-*.
