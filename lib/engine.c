@@ -356,7 +356,9 @@ engine_reserve(struct request **requests, int count)
 	int found = 0;
 	if (error == 0) {
 		for (; found < count; found++) {
-			struct fd_queue *q = queue_get(requests[found]->fd);
+			/* A list often names one fd many times: look it up once. */
+			struct fd_queue *q = found > 0 && requests[found - 1]->fd == requests[found]->fd
+				? requests[found - 1]->queue : queue_get(requests[found]->fd);
 			if (!q) {
 				error = EAGAIN;
 				break;

@@ -98,6 +98,7 @@ struct request {
 	int io_fd;			/* what the system call uses: the queue's duplicate */
 	int priority;			/* aio_reqprio: higher means served later */
 	bool append;			/* a write on an O_APPEND file description */
+	bool direct;			/* on an O_DIRECT file description */
 	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
 	bool stream;			/* read()/write() instead of pread()/pwrite() */
 	void *buffer;
@@ -172,8 +173,10 @@ struct request *request_new(void);
 void request_free(struct request *req);
 
 /* Validate an aiocb and build its request (submit.c); NULL with errno set.
- * On success the aiocb is claimed: it reads EINPROGRESS from then on. */
-struct request *request_from_aiocb(struct aiocb *cb, enum request_op op);
+ * On success the aiocb is claimed: it reads EINPROGRESS from then on.
+ * flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
+ * within one lio_listio; start it at {-2, 0}. */
+struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache);
 /* Admit the requests, all or none; on failure they are discarded.  Returns
  * 0 or an errno value. */
 int request_submit_all(struct request **requests, int count);

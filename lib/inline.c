@@ -13,7 +13,9 @@
  * whose order the engine keeps), EOPNOTSUPP, or any error at all.
  *
  * Eligible: reads, and writes not on an O_APPEND file description (those
- * keep their FIFO).  Nothing orders reads or plain writes on a regular file
+ * keep their FIFO), unless the file description is O_DIRECT: with RWF_NOWAIT
+ * the kernel still issues direct I/O and waits for the device in the
+ * caller's thread, which would make every such request synchronous.  Nothing orders reads or plain writes on a regular file
  * against each other, and an fsync only waits for writes submitted before
  * it, so completing one at once breaks no rule.  Many filesystems refuse
  * buffered RWF_NOWAIT writes (EOPNOTSUPP); the first refusal turns inline
@@ -35,6 +37,10 @@ bool
 inline_try(struct request *req)
 {
 	if (req->op != OP_READ && !(req->op == OP_WRITE && !req->append))
+		return false;
+	/* RWF_NOWAIT does not refuse O_DIRECT I/O: it would wait for the
+	 * device right here, and make every request synchronous. */
+	if (req->direct)
 		return false;
 	if (req->op == OP_WRITE && __atomic_load_n(&writes_unsupported, __ATOMIC_RELAXED))
 		return false;

@@ -96,8 +96,10 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		}
 	}
 
-	/* Build every request first: all are queued, or none. */
+	/* Build every request first: all are queued, or none.  Entries on the
+	 * same fd as the one before share its F_GETFL. */
 	int count = 0, failed = 0;
+	int flags_cache[2] = { -2, 0 };
 	for (int i = 0; i < nent; i++) {
 		struct aiocb *cb = list[i];
 		if (!cb || cb->aio_lio_opcode == LIO_NOP)
@@ -115,7 +117,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		}
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		struct request *req = request_from_aiocb(cb, op);
+		struct request *req = request_from_aiocb(cb, op, flags_cache);
 		if (!req) {
 			int error = errno;
 			if (error == EAGAIN) {

@@ -22,7 +22,7 @@
 
 /* Build and validate a request; returns it, or NULL with errno set. */
 struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op)
+request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
@@ -62,9 +62,20 @@ request_from_aiocb(struct aiocb *cb, enum request_op op)
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
 	req->offset = cb->aio_offset;
-	if (op == OP_WRITE) {
-		int flags = fcntl(req->fd, F_GETFL);
-		req->append = flags != -1 && (flags & O_APPEND);
+	if (op == OP_READ || op == OP_WRITE) {
+		/* flags_cache holds the last fd asked and its flags (-2: none). */
+		int flags;
+		if (flags_cache && flags_cache[0] == req->fd) {
+			flags = flags_cache[1];
+		} else {
+			flags = fcntl(req->fd, F_GETFL);
+			if (flags_cache) {
+				flags_cache[0] = req->fd;
+				flags_cache[1] = flags;
+			}
+		}
+		req->append = op == OP_WRITE && flags != -1 && (flags & O_APPEND);
+		req->direct = flags != -1 && (flags & O_DIRECT);
 	}
 	/* Claim the aiocb: from here it reads EINPROGRESS, before the engine
 	 * can see the request, and a second claim of it fails above. */
@@ -96,7 +107,7 @@ request_submit_all(struct request **requests, int count)
 static int
 submit(struct aiocb *cb, enum request_op op)
 {
-	struct request *req = request_from_aiocb(cb, op);
+	struct request *req = request_from_aiocb(cb, op, NULL);
 	if (!req)
 		return -1;
 	engine_init();

@@ -101,6 +101,10 @@ ring_ready(void)
 		io_uring_queue_exit(&ring);
 		return false;
 	}
+	/* Set before the reaper starts: it updates in_ring from then on. */
+	capacity = ring.cq.ring_entries;
+	in_ring = 0;
+	unsubmitted = 0;
 	pthread_attr_t attributes;
 	sigset_t all;
 	pthread_t thread;
@@ -117,9 +121,6 @@ ring_ready(void)
 		io_uring_queue_exit(&ring);
 		return false;
 	}
-	capacity = ring.cq.ring_entries;
-	in_ring = 0;
-	unsubmitted = 0;
 	state = RING_ACTIVE;
 	stats_live->backend = BACKEND_URING;
 	return true;
