@@ -15,7 +15,8 @@ AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	AIO_POSIX_TEST_LIBRARY='$(abs_top_builddir)/lib/.libs/libaio-posix.so.0'; \
 	export AIO_POSIX_TEST_LIBRARY; \
 	AIO_POSIX_TEST_BUILDDIR='$(abs_top_builddir)'; export AIO_POSIX_TEST_BUILDDIR; \
-	if tests/uring-works; then AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; fi;
+	if tests/uring-works; then AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; fi; \
+	AIO_POSIX_SANITIZER='$(SANITIZER_CFLAGS)'; export AIO_POSIX_SANITIZER;
 EXTRA_DIST += tests/testutil.h
 
 if HAVE_CHECK
