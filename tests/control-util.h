@@ -162,6 +162,22 @@ control_task_exists(pid_t tid)
 	return access(path, F_OK) == 0;
 }
 
+/* Do descriptors theirs (perhaps the library's) and mine (the test's) refer
+ * to the same file?  Compared by their /proc/self/fd links ("pipe:[inode]",
+ * or a path), so that no system call touches theirs. */
+static inline bool
+control_same_file(int theirs, int mine)
+{
+	char path[64], a[256], b[256];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", theirs);
+	ssize_t na = readlink(path, a, sizeof a - 1);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", mine);
+	ssize_t nb = readlink(path, b, sizeof b - 1);
+	if (na <= 0 || nb <= 0 || na != nb)
+		return false;
+	return memcmp(a, b, (size_t)na) == 0;
+}
+
 /* Is thread tid blocked in a read-type system call on fd? */
 static inline bool
 control_task_reading(pid_t tid, int fd)
@@ -187,10 +203,10 @@ control_task_reading(pid_t tid, int fd)
 	if (arg0 == (unsigned long)fd)
 		return true;
 	/* The library reads through a private duplicate of the fd: compare the
-	 * files, not the numbers. */
-	struct stat a, b;
-	return arg0 <= INT_MAX && fstat((int)arg0, &a) == 0 && fstat(fd, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	 * files, not the numbers.  Through /proc, not fstat: the duplicate is
+	 * the library's, and may be closed under us (ThreadSanitizer would call
+	 * an fstat of it a race with that close). */
+	return arg0 <= INT_MAX && control_same_file((int)arg0, fd);
 }
 
 /* Threads of this process (other than the caller) blocked in a read on any of
@@ -252,8 +268,8 @@ control_task_sleeping(pid_t tid)
 	return sscanf(text, "%ld", &nr) == 1 && nr >= 0;
 }
 
-/* Is every thread but the caller asleep in a futex or a read?  Such threads
- * hold no allocator lock. */
+/* Is every thread but the caller asleep in a wait (futex, read, io_uring,
+ * poll, sleep)?  Such threads hold no allocator lock. */
 static inline bool
 control_threads_quiet(void)
 {
@@ -281,7 +297,11 @@ control_threads_quiet(void)
 		text[n] = '\0';
 		if (sscanf(text, "%ld", &nr) != 1 ||
 		    (nr != SYS_futex && nr != SYS_read && nr != SYS_readv &&
-		     nr != SYS_pread64 && nr != SYS_preadv && nr != SYS_preadv2))
+		     nr != SYS_pread64 && nr != SYS_preadv && nr != SYS_preadv2 &&
+		     nr != SYS_io_uring_enter && nr != SYS_poll && nr != SYS_ppoll &&
+		     nr != SYS_epoll_wait && nr != SYS_epoll_pwait &&
+		     nr != SYS_rt_sigtimedwait && nr != SYS_nanosleep &&
+		     nr != SYS_clock_nanosleep))
 			quiet = false;
 	}
 	closedir(d);
