@@ -441,12 +441,27 @@ finish_outside_lock(struct aftermath *after)
 		list_group_request_done(after->group);
 }
 
+/* An orphan (cancelled in the ring, see engine_cancel) is freed by the last
+ * of its two owners. */
+static void
+orphan_release(struct request *req)
+{
+	if (__atomic_sub_fetch(&req->owners, 1, __ATOMIC_ACQ_REL) == 0)
+		request_free(req);
+}
+
 void
 engine_finish(struct request *req, ssize_t result, int error)
 {
 	struct aftermath after;
 
 	pthread_mutex_lock(&engine_lock);
+	if (req->orphaned) {
+		/* aio_cancel finished it already; this is the ring's late word. */
+		pthread_mutex_unlock(&engine_lock);
+		orphan_release(req);
+		return;
+	}
 	abi_publish(req->aiocb, result, error);
 	struct fd_queue *q = req->queue;
 	dequeue(req);
@@ -478,8 +493,13 @@ engine_cancel(int fd, struct aiocb *aiocb)
 			it = it->next;
 			if (aiocb && req->aiocb != aiocb)
 				continue;
-			if (req->state == REQUEST_RUNNING ||
-			    (req->state == REQUEST_READY && !pool_withdraw(req))) {
+			if (req->state == REQUEST_RUNNING && uring_cancel(req)) {
+				/* Called back from the ring: finish it here; the
+				 * reaper frees it when its completion arrives. */
+				req->orphaned = true;
+				req->owners = 2;
+			} else if (req->state == REQUEST_RUNNING ||
+				   (req->state == REQUEST_READY && !pool_withdraw(req))) {
 				running = true;
 				continue;
 			}
@@ -501,7 +521,13 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		struct request *req = REQUEST_OF(cancelled.next, backend_link);
 		struct aftermath after;
 		list_remove(&req->backend_link);
-		retire(req, &after);
+		if (req->orphaned) {
+			after.notification = req->notification;
+			after.group = req->group;
+			orphan_release(req);
+		} else {
+			retire(req, &after);
+		}
 		STATS_ADD(cancelled, 1);
 		finish_outside_lock(&after);
 	}

@@ -113,6 +113,10 @@ struct request {
 	struct notification notification;
 	struct list_group *group;	/* lio_listio, or NULL */
 	struct abi_saved_state before;	/* the aiocb before submission */
+	bool in_ring;			/* submitted to io_uring */
+	bool orphaned;			/* cancelled in the ring: aio_cancel already
+					 * finished it; the reaper only frees it */
+	int owners;			/* of an orphan: canceller and reaper */
 	ssize_t inline_result;		/* set by inline_try */
 };
 
@@ -201,6 +205,9 @@ void pool_after_fork_child(void);
  * the pool's); uring_flush submits what was started, in one system call. */
 bool uring_probe(void);
 bool uring_start(struct request *req);
+/* Call back a stream request from the ring; true if the kernel cancelled
+ * it (its completion will come with ECANCELED). */
+bool uring_cancel(struct request *req);
 void uring_flush(void);
 void uring_after_fork_child(void);
 

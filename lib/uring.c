@@ -3,9 +3,16 @@
  * One ring for the process, set up at first use when AIO_POSIX_BACKEND is
  * auto or uring.  Any refusal (ENOSYS, EPERM, io_uring_disabled, seccomp, a
  * missing opcode) leaves the thread pool in charge for good, silently; with
- * AIO_POSIX_BACKEND=uring a warning says so.  Streams stay with the pool:
- * their FIFO keeps one request per direction running, so they never hold
- * more than that.
+ * AIO_POSIX_BACKEND=uring a warning says so.
+ *
+ * Stream reads go to the ring too: the kernel waits for a pipe or socket to
+ * be ready by polling, with no thread of ours, so a read that may wait
+ * forever holds nothing.  Stream writes stay with the pool: the ring ends a
+ * write to a pipe short of room with a short count, where aio_write, like a
+ * blocking write(), owes the whole transfer.  Such a request can be cancelled: uring_cancel asks the
+ * kernel synchronously, and on success the engine publishes ECANCELED at
+ * once and leaves the request to the reaper, which frees it when the
+ * cancelled completion arrives (see engine_cancel).
  *
  * Invariants:
  *  - The submission queue is written only under engine_lock: uring_start
@@ -17,7 +24,8 @@
  *    completer at a time on the two queues.
  *  - At most cq_entries requests are in the ring, so the completion queue
  *    never overflows; past that, requests go to the pool.
- *  - A request in the ring is RUNNING: it cannot be called back.
+ *  - A request in the ring is RUNNING: only a stream request can be called
+ *    back, through uring_cancel, under engine_lock.
  * In a fork child the ring is the parent's: the child unmaps its copy and
  * sets up its own at its next request.
  *
@@ -35,6 +43,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 
 #include "fault.h"
 
@@ -129,8 +138,9 @@ ring_ready(void)
 bool
 uring_start(struct request *req)
 {
-	/* A bad fd goes to the pool, whose system call reports it as EBADF. */
-	if (req->stream || req->io_fd < 0 || !ring_ready())
+	/* A bad fd goes to the pool, whose system call reports it as EBADF;
+	 * so do stream writes and syncs (see above). */
+	if (req->io_fd < 0 || (req->stream && req->op != OP_READ) || !ring_ready())
 		return false;
 	if (__atomic_load_n(&in_ring, __ATOMIC_RELAXED) + unsubmitted >= capacity ||
 	    FAULT(FAULT_URING_SUBMIT))
@@ -142,12 +152,14 @@ uring_start(struct request *req)
 		if (!sqe)
 			return false;
 	}
+	/* A stream has no offset: -1 says so. */
+	__u64 offset = req->stream ? (__u64)-1 : (__u64)req->offset;
 	switch (req->op) {
 	case OP_READ:
-		io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length, req->offset);
+		io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
 		break;
 	case OP_WRITE:
-		io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length, req->offset);
+		io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
 		break;
 	case OP_FSYNC:
 		io_uring_prep_fsync(sqe, req->io_fd, 0);
@@ -157,8 +169,25 @@ uring_start(struct request *req)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, req);
+	req->in_ring = true;
 	unsubmitted++;
 	return true;
+}
+
+bool
+uring_cancel(struct request *req)
+{
+	if (state != RING_ACTIVE || !req->in_ring || !req->stream)
+		return false;
+	uring_flush();		/* it must have been submitted to be found */
+	struct io_uring_sync_cancel_reg cancel = {
+		.addr = (__u64)(uintptr_t)req,
+		.fd = -1,
+		.timeout = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 },
+	};
+	/* 0: cancelled, and its completion (-ECANCELED) is on its way;
+	 * -EALREADY: it is transferring data; -ENOENT: it has completed. */
+	return io_uring_register_sync_cancel(&ring, &cancel) == 0;
 }
 
 void
@@ -197,6 +226,7 @@ uring_after_fork_child(void)
 bool uring_start(struct request *req) { return false; }
 void uring_flush(void) { }
 bool uring_probe(void) { return false; }
+bool uring_cancel(struct request *req) { return false; }
 void uring_after_fork_child(void) { }
 
 #endif

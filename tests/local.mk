@@ -24,11 +24,14 @@ include tests/io.mk
 include tests/control.mk
 include tests/robust.mk
 
-check_PROGRAMS += tests/test-stats
-TESTS += tests/test-stats
+check_PROGRAMS += tests/test-stats tests/test-uring
+TESTS += tests/test-stats tests/test-uring
 tests_test_stats_SOURCES = tests/test-stats.c
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
 tests_test_stats_LDADD = $(TEST_LIBS)
+tests_test_uring_SOURCES = tests/test-uring.c
+tests_test_uring_CFLAGS = $(TEST_CFLAGS)
+tests_test_uring_LDADD = $(TEST_LIBS)
 else
 # Without Check 'make check' would pass having run nothing.
 check-local:
