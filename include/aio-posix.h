@@ -39,7 +39,7 @@ struct aio_posix_stats {
 	unsigned long long peak_in_flight;
 	unsigned long long threads;		/* worker threads alive now */
 	unsigned long long peak_threads;
-	char backend[16];			/* "threads" */
+	char backend[16];			/* "uring" or "threads" */
 	unsigned long long completed_at_submission; /* of completed: no thread
 						 * hop, the data was ready */
 };

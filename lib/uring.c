@@ -1,4 +1,5 @@
-/* uring.c: the io_uring backend, for regular files and block devices.
+/* uring.c: the io_uring backend: reads, writes and syncs on regular files
+ * and block devices, and reads on streams.
  *
  * One ring for the process, set up at first use when AIO_POSIX_BACKEND is
  * auto or uring.  Any refusal (ENOSYS, EPERM, io_uring_disabled, seccomp, a
@@ -7,12 +8,12 @@
  *
  * Stream reads go to the ring too: the kernel waits for a pipe or socket to
  * be ready by polling, with no thread of ours, so a read that may wait
- * forever holds nothing.  Stream writes stay with the pool: the ring ends a
- * write to a pipe short of room with a short count, where aio_write, like a
- * blocking write(), owes the whole transfer.  Such a request can be cancelled: uring_cancel asks the
- * kernel synchronously, and on success the engine publishes ECANCELED at
- * once and leaves the request to the reaper, which frees it when the
- * cancelled completion arrives (see engine_cancel).
+ * forever holds nothing.  Such a read can be cancelled: uring_cancel asks
+ * the kernel synchronously, and on success the engine publishes ECANCELED
+ * at once and leaves the request to the reaper, which frees it when the
+ * cancelled completion arrives (see engine_cancel).  Stream writes stay
+ * with the pool: the ring ends a write to a pipe short of room with a short
+ * count, where aio_write, like a blocking write(), owes the whole transfer.
  *
  * Invariants:
  *  - The submission queue is written only under engine_lock: uring_start
