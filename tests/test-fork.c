@@ -254,10 +254,9 @@ child_exit_with_outstanding(bool thread_notification)
 		if (aio_read(&leftover[i]) != 0)
 			_exit(4);
 	}
-	/* Make sure one of them is blocked inside a worker. */
-	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
-	while (control_readers(&p[0], 1, NULL, 0) < 1 && control_now_ns() < deadline)
-		control_pause();
+	/* Make sure one of them is blocked inside a worker (with the thread
+	 * pool; io_uring waits for the pipe in the kernel). */
+	control_await_readers(&p[0], 1, 1, NULL, 0);
 	exit(0);
 }
 
