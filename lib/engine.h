@@ -161,6 +161,8 @@ void engine_commit(struct request **queued, int queued_count,
  * the caller's thread; true if it completed (then call inline_finish). */
 bool inline_try(struct request *req);
 void inline_finish(struct request *req);
+/* Is fd O_DIRECT?  A cached answer, refreshed now and then (inline.c). */
+bool direct_hint(int fd);
 
 /* Called by a backend when a request has run (error 0: result is valid). */
 void engine_finish(struct request *req, ssize_t result, int error);

@@ -27,11 +27,44 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/uio.h>
 
 #include "engine.h"
 
 static int writes_unsupported;	/* set once the kernel refused NOWAIT writes */
+
+/* Whether an fd is O_DIRECT, for reads: a hint per fd number, asked of the
+ * kernel at the first read and again every HINT_REFRESH reads, since the
+ * number may have been closed and reused, or fcntl may have changed the
+ * flag.  A stale hint costs speed, never correctness: a direct read done
+ * at submission is still done right, only not asynchronously.  Racy by
+ * design (relaxed atomics): any value read is one that was true once. */
+#define HINT_FDS 4096
+#define HINT_REFRESH 64
+#define HINT_KNOWN 0x80u
+#define HINT_DIRECT 0x40u
+#define HINT_COUNT 0x3fu
+static unsigned char hints[HINT_FDS];
+
+bool
+direct_hint(int fd)
+{
+	if (fd < 0 || fd >= HINT_FDS) {
+		int flags = fcntl(fd, F_GETFL);
+		return flags != -1 && (flags & O_DIRECT);
+	}
+	unsigned char hint = __atomic_load_n(&hints[fd], __ATOMIC_RELAXED);
+	if ((hint & HINT_KNOWN) && (hint & HINT_COUNT) > 0) {
+		__atomic_store_n(&hints[fd], hint - 1, __ATOMIC_RELAXED);
+		return hint & HINT_DIRECT;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	bool direct = flags != -1 && (flags & O_DIRECT);
+	__atomic_store_n(&hints[fd], (unsigned char)(HINT_KNOWN | (direct ? HINT_DIRECT : 0) |
+						     (HINT_REFRESH - 1)), __ATOMIC_RELAXED);
+	return direct;
+}
 
 bool
 inline_try(struct request *req)

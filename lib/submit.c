@@ -62,7 +62,11 @@ request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
 	req->offset = cb->aio_offset;
-	if (op == OP_READ || op == OP_WRITE) {
+	if (op == OP_READ && !flags_cache) {
+		/* O_DIRECT only decides where a read runs, never its result:
+		 * a hint will do (inline.c), without a system call each time. */
+		req->direct = direct_hint(req->fd);
+	} else if (op == OP_READ || op == OP_WRITE) {
 		/* flags_cache holds the last fd asked and its flags (-2: none). */
 		int flags;
 		if (flags_cache && flags_cache[0] == req->fd) {
