@@ -1,7 +1,8 @@
 /* engine.c: per-fd queues, and the rules that say when a request may run.
  *
  * Locking.  engine_lock guards the fd map, every fd_queue, every request's
- * state and list links, and the backend's lists (pool.c).  It is never held
+ * state and list links, the pool's lists (pool.c) and the ring's submission
+ * queue (uring.c).  It is never held
  * across a system call that can block, and no notification is delivered
  * under it.  aio_error, aio_return and aio_suspend never take it: they read
  * the aiocb (see abi.h) and the suspend futex (suspend.c).
@@ -29,7 +30,8 @@
  * low numbers an application expects to get back from its next open().
  *
  * Capacity.  At most config.max_requests requests are in flight; admission
- * past that fails with EAGAIN and queues nothing.
+ * past that fails with EAGAIN and queues nothing.  A request completed at
+ * submission (inline.c) never enters the engine and is not counted.
  *
  * Completion.  Under engine_lock the result is published to the aiocb, then
  * the request leaves its queue and the fd's next requests are released.  So
