@@ -30,10 +30,18 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
 #endif
 
 #define WAIT_SECONDS 10		/* longest a request may take to complete */
@@ -168,7 +176,7 @@ release_blocker(struct blocker *b)
 struct fixture {
 	int rw, rdonly, wronly, closed;
 	unsigned char buffer[LENGTH];
-	pid_t foreign_tid;		/* a thread of another process */
+	pid_t foreign_tid;		/* a thread of another process: our parent */
 };
 
 static struct fixture fx;
@@ -336,23 +344,15 @@ fixture_setup(void)
 	ck_assert_int_ge(high, 900);
 	close(high);
 	fx.closed = high;
-	/* A thread id that is not ours: a child process, alive for the test. */
-	fx.foreign_tid = fork();
-	ck_assert_int_ge(fx.foreign_tid, 0);
-	if (fx.foreign_tid == 0) {
-		pause();
-		_exit(0);
-	}
+	/* A thread id that is not ours: our parent's (Check's runner, or
+	 * whatever started us), alive for the whole test. */
+	fx.foreign_tid = getppid();
+	ck_assert_int_gt(fx.foreign_tid, 1);
 }
 
 static void
 fixture_teardown(void)
 {
-	if (fx.foreign_tid > 0) {
-		kill(fx.foreign_tid, SIGKILL);
-		waitpid(fx.foreign_tid, NULL, 0);
-		fx.foreign_tid = 0;
-	}
 	close(fx.rw);
 	close(fx.rdonly);
 	close(fx.wronly);
@@ -395,6 +395,15 @@ START_TEST(invalid_field)
 	int expected = expectation(m, e);
 	char what[160];
 	snprintf(what, sizeof what, "%s with %s", entry_name[e], m->name);
+
+	/* Memcheck rightly reports a system call given an unmapped buffer; here
+	 * that is the point of the row (the kernel answers EFAULT), so under
+	 * valgrind it is left out rather than suppressed for everyone. */
+	if (m->apply == m_buffer_one && RUNNING_ON_VALGRIND) {
+		printf("note: %s skipped under valgrind\n", what);
+		library_works();
+		return;
+	}
 
 	struct aiocb cb;
 	test_prepare(&cb, fx.rw, fx.buffer, LENGTH, 0);
@@ -950,5 +959,15 @@ main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	build_rows();
-	return test_run_suite(suite());
+	SRunner *runner = srunner_create(suite());
+#if defined(__SANITIZE_THREAD__)
+	/* Under TSan a forked test's exit takes about a second (it waits on the
+	 * library's idle workers), and there are some four hundred: run them in
+	 * one process there.  No test depends on a fresh process. */
+	srunner_set_fork_status(runner, CK_NOFORK);
+#endif
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
