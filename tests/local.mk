@@ -24,8 +24,8 @@ include tests/io.mk
 include tests/control.mk
 include tests/robust.mk
 
-check_PROGRAMS += tests/test-stats tests/test-uring tests/test-priority
-TESTS += tests/test-stats tests/test-uring tests/test-priority
+check_PROGRAMS += tests/test-stats tests/test-uring tests/test-priority tests/test-capacity
+TESTS += tests/test-stats tests/test-uring tests/test-priority tests/test-capacity
 tests_test_stats_SOURCES = tests/test-stats.c
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
 tests_test_stats_LDADD = $(TEST_LIBS)
@@ -35,6 +35,9 @@ tests_test_uring_LDADD = $(TEST_LIBS)
 tests_test_priority_SOURCES = tests/test-priority.c
 tests_test_priority_CFLAGS = $(TEST_CFLAGS)
 tests_test_priority_LDADD = $(TEST_LIBS)
+tests_test_capacity_SOURCES = tests/test-capacity.c
+tests_test_capacity_CFLAGS = $(TEST_CFLAGS)
+tests_test_capacity_LDADD = $(TEST_LIBS)
 else
 # Without Check 'make check' would pass having run nothing.
 check-local:
