@@ -920,6 +920,36 @@ START_TEST(closed_fd_reused_while_read_waits)
 }
 END_TEST
 
+/* A read on an empty O_NONBLOCK pipe, and a write to a full one: read()
+ * and write() would fail at once with EAGAIN, and so must the requests,
+ * promptly, on every backend (an io_uring read must not wait for data the
+ * application said it would not wait for). */
+START_TEST(nonblocking_stream_would_block)
+{
+	int p[2];
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK), 0);
+	char buffer[LENGTH];
+	struct aiocb r;
+	test_prepare(&r, p[0], buffer, sizeof buffer, 0);
+	ck_assert_int_eq(aio_read(&r), 0);
+	ck_assert_msg(wait_bounded(&r) == EAGAIN, "read of an empty O_NONBLOCK pipe: aio_error %d (%s)",
+		      aio_error(&r), strerror(aio_error(&r)));
+	ck_assert_int_eq(aio_return(&r), -1);
+	fill_pipe(p[1]);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);	/* fill_pipe put the flags back */
+	struct aiocb w;
+	memset(buffer, 'w', sizeof buffer);
+	test_prepare(&w, p[1], buffer, sizeof buffer, 0);
+	ck_assert_int_eq(aio_write(&w), 0);
+	ck_assert_msg(wait_bounded(&w) == EAGAIN, "write to a full O_NONBLOCK pipe: aio_error %d (%s)",
+		      aio_error(&w), strerror(aio_error(&w)));
+	ck_assert_int_eq(aio_return(&w), -1);
+	close(p[0]);
+	close(p[1]);
+	library_works();
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -943,6 +973,7 @@ suite(void)
 	tcase_add_test(tc, listio_same_aiocb_twice);
 	tcase_add_test(tc, resubmit_in_flight);
 	tcase_add_test(tc, freed_and_reused_aiocb);
+	tcase_add_test(tc, nonblocking_stream_would_block);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("closed and reused fd");
