@@ -6,9 +6,10 @@
  * missing opcode) leaves the thread pool in charge for good, silently; with
  * AIO_POSIX_BACKEND=uring a warning says so.
  *
- * Stream reads go to the ring too: the kernel waits for a pipe or socket to
- * be ready by polling, with no thread of ours, so a read that may wait
- * forever holds nothing.  Such a read can be cancelled: uring_cancel asks
+ * Stream reads go to the ring too (unless O_NONBLOCK, where read() must say
+ * EAGAIN at once): the kernel waits for a pipe or socket to be ready by
+ * polling, with no thread of ours, so a read that may wait forever holds
+ * nothing.  Such a read can be cancelled: uring_cancel asks
  * the kernel synchronously, and on success the engine publishes ECANCELED
  * at once and leaves the request to the reaper, which frees it when the
  * cancelled completion arrives (see engine_cancel).  Stream writes stay
@@ -40,6 +41,7 @@
 #ifdef HAVE_LIBURING
 
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <sched.h>
@@ -143,6 +145,14 @@ uring_start(struct request *req)
 	 * so do stream writes and syncs (see above). */
 	if (req->io_fd < 0 || (req->stream && req->op != OP_READ) || !ring_ready())
 		return false;
+	/* The ring waits for data even on an O_NONBLOCK stream, where read()
+	 * answers EAGAIN at once: such reads go to the pool.  (The flag is the
+	 * open file description's, which our duplicate shares.) */
+	if (req->stream) {
+		int flags = fcntl(req->io_fd, F_GETFL);
+		if (flags == -1 || (flags & O_NONBLOCK))
+			return false;
+	}
 	if (__atomic_load_n(&in_ring, __ATOMIC_RELAXED) + unsubmitted >= capacity ||
 	    FAULT(FAULT_URING_SUBMIT))
 		return false;
