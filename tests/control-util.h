@@ -87,19 +87,6 @@ control_close_pipe(int p[2])
 	close(p[1]);
 }
 
-static inline void
-control_write_all(int fd, const void *data, size_t length)
-{
-	const char *p = data;
-	while (length > 0) {
-		ssize_t n = write(fd, p, length);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ck_assert_msg(n > 0, "write: %s", strerror(errno));
-		p += n;
-		length -= (size_t)n;
-	}
-}
 
 /* A file descriptor number that is certainly not open. */
 static inline int

@@ -60,20 +60,7 @@ io_closed_fd(void)
 	return high;
 }
 
-/* Plain blocking helpers that insist on the full length. */
-static inline void
-io_write_all(int fd, const void *buffer, size_t length)
-{
-	const char *p = buffer;
-	while (length > 0) {
-		ssize_t n = write(fd, p, length);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ck_assert_msg(n > 0, "write: %s", strerror(errno));
-		p += n;
-		length -= (size_t)n;
-	}
-}
+/* A plain blocking read that insists on the full length. */
 
 static inline void
 io_read_all(int fd, void *buffer, size_t length)

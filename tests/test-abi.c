@@ -167,7 +167,7 @@ START_TEST(test_public_fields_untouched)
 	ck_assert_int_eq(aio_read(&cb), 0);
 	ck_assert_int_eq(aio_error(&cb), EINPROGRESS);
 	assert_unchanged(&cb, &before, "while in flight");
-	io_write_all(p[1], "abcdefghij", 10);
+	test_write_all(p[1], "abcdefghij", 10);
 	ck_assert_int_eq(test_wait(&cb, 0), 10);
 	assert_unchanged(&cb, &before, "after stream completion");
 	close(p[0]);

@@ -26,7 +26,7 @@ release_running_read(struct aiocb *cb, int p[2], char byte)
 {
 	char data[CHUNK];
 	memset(data, byte, sizeof data);
-	control_write_all(p[1], data, sizeof data);
+	test_write_all(p[1], data, sizeof data);
 	ck_assert_int_eq(test_wait(cb, 0), CHUNK);
 	ck_assert_int_eq(memcmp((const void *)cb->aio_buf, data, CHUNK), 0);
 }

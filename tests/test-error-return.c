@@ -17,7 +17,7 @@ START_TEST(test_in_progress_then_final_code)
 	ck_assert_int_eq(aio_error(&cb), EINPROGRESS);
 	ck_assert_int_eq(aio_error(&cb), EINPROGRESS);
 
-	io_write_all(p[1], "seven!!", 7);
+	test_write_all(p[1], "seven!!", 7);
 	const struct aiocb *list[1] = { &cb };
 	while (aio_error(&cb) == EINPROGRESS)
 		ck_assert(aio_suspend(list, 1, NULL) == 0 || errno == EINTR);

@@ -176,7 +176,7 @@ START_TEST(fork_with_requests_in_flight)
 	char data[2 * CHUNK];
 	memset(data, 'P', CHUNK);
 	memset(data + CHUNK, 'Q', CHUNK);
-	control_write_all(p[1], data, sizeof data);
+	test_write_all(p[1], data, sizeof data);
 	ck_assert_int_eq(test_wait(&cbs[0], 0), CHUNK);
 	ck_assert_int_eq(test_wait(&cbs[1], 0), CHUNK);
 	ck_assert_int_eq(memcmp(bufs[0], data, CHUNK), 0);

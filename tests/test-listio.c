@@ -22,7 +22,7 @@ fill_pipe(int fd, int count)
 	ck_assert_int_le(count, 64);
 	for (int i = 0; i < count; i++)
 		memset(data + i * PIECE, 'A' + i, PIECE);
-	control_write_all(fd, data, (size_t)count * PIECE);
+	test_write_all(fd, data, (size_t)count * PIECE);
 }
 
 /* Each of the reads got one whole piece, and no piece went to two reads. */

@@ -80,7 +80,7 @@ START_TEST(signal_on_pipe_read_after_completion)
 	errno = 0;
 	ck_assert_int_eq(control_sigwait(signo, &info, 0), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	control_write_all(p[1], "pipedata", 8);
+	test_write_all(p[1], "pipedata", 8);
 	ck_assert_int_eq(control_sigwait(signo, &info, 10000), signo);
 	ck_assert_int_eq(aio_error(&cb), 0);
 	ck_assert_int_eq(aio_return(&cb), 8);
@@ -259,7 +259,7 @@ thread_with_attributes(bool destroy_early)
 		memset(attr, 0xff, sizeof *attr);
 		free(attr);
 	}
-	control_write_all(p[1], "attribut", 8);
+	test_write_all(p[1], "attribut", 8);
 	ck_assert_int_eq(control_sem_wait(&attr_sem, 10000), 0);
 	ck_assert_int_eq(test_wait(&cb, 0), 8);
 	control_assert_atomic_eq(&attr_calls, 1);

@@ -70,7 +70,7 @@ release_reads(struct blocked *b)
 	for (int i = 0; i < PIPES; i++) {
 		char data[PIECE];
 		memset(data, '0' + i, PIECE);
-		control_write_all(b->pipes[i][1], data, PIECE);
+		test_write_all(b->pipes[i][1], data, PIECE);
 	}
 	for (int i = 0; i < PIPES; i++) {
 		ck_assert_int_eq(test_wait(&b->cbs[i], 0), PIECE);

@@ -289,7 +289,7 @@ check_stream_read_order(int read_fd, int write_fd)
 		ck_assert_int_eq(aio_error(&cbs[i]), EINPROGRESS);
 
 	test_pattern_fill(data, sizeof data, 42, 0);
-	io_write_all(write_fd, data, sizeof data);
+	test_write_all(write_fd, data, sizeof data);
 	io_wait_all(list, N);
 	for (int i = 0; i < N; i++) {
 		ck_assert_int_eq(aio_error(&cbs[i]), 0);
@@ -495,21 +495,21 @@ START_TEST(test_resubmitting_in_flight_aiocb_refused)
 	ASSERT_REFUSED(aio_write(&cb));
 	ck_assert_int_eq(aio_error(&cb), EINPROGRESS);
 
-	io_write_all(p[1], "0123456789", 10);
+	test_write_all(p[1], "0123456789", 10);
 	ck_assert_int_eq(test_wait(&cb, 0), 10);
 	ck_assert_int_eq(memcmp(buffer, "0123456789", 10), 0);
 
 	/* Had the refused submission been queued after all, it would steal the
 	 * next bytes from the pipe (and this read would never finish). */
 	char rest[5];
-	io_write_all(p[1], "hello", 5);
+	test_write_all(p[1], "hello", 5);
 	io_read_all(p[0], rest, 5);
 	ck_assert_int_eq(memcmp(rest, "hello", 5), 0);
 
 	/* Once finished, the aiocb may be used again. */
 	test_prepare(&cb, p[0], buffer, sizeof buffer, 0);
 	ck_assert_int_eq(aio_read(&cb), 0);
-	io_write_all(p[1], "abc", 3);
+	test_write_all(p[1], "abc", 3);
 	ck_assert_int_eq(test_wait(&cb, 0), 3);
 	ck_assert_int_eq(memcmp(buffer, "abc", 3), 0);
 	close(p[0]);

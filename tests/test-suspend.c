@@ -18,7 +18,7 @@ finish_pipe_read(struct aiocb *cb, int p[2], char byte, size_t len)
 	char data[64];
 	ck_assert_uint_le(len, sizeof data);
 	memset(data, byte, len);
-	control_write_all(p[1], data, len);
+	test_write_all(p[1], data, len);
 	ck_assert_int_eq(test_wait(cb, 0), (ssize_t)len);
 	ck_assert_int_eq(((char *)cb->aio_buf)[0], byte);
 }
@@ -495,7 +495,7 @@ START_TEST(suspend64)
 	ck_assert_int_eq(aio_suspend64(plist, 2, &timeout), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 
-	control_write_all(p[1], "12345678", 8);
+	test_write_all(p[1], "12345678", 8);
 	int rc;
 	do
 		rc = aio_suspend64(plist, 2, NULL);

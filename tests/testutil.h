@@ -76,6 +76,21 @@ test_prepare(struct aiocb *cb, int fd, void *buffer, size_t length, off_t offset
 	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
 }
 
+/* A plain blocking write that insists on the full length. */
+static inline void
+test_write_all(int fd, const void *data, size_t length)
+{
+	const char *p = data;
+	while (length > 0) {
+		ssize_t n = write(fd, p, length);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		p += n;
+		length -= (size_t)n;
+	}
+}
+
 /* Run a suite and turn its result into an exit status. */
 static inline int
 test_run_suite(Suite *suite)
