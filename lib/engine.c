@@ -470,12 +470,14 @@ engine_finish(struct request *req, ssize_t result, int error)
 	queue_release_if_idle(q);
 	retire(req, &after);
 	outstanding--;
-	STATS_ADD(in_flight, -1ULL);	/* under the lock, as outstanding */
-	uring_flush();
-	pthread_mutex_unlock(&engine_lock);
+	/* Under the lock with outstanding, so that a request leaves in_flight
+	 * and enters completed at one moment for anyone who takes the lock. */
 	STATS_ADD(completed, 1);
 	if (error)
 		STATS_ADD(failed, 1);
+	STATS_ADD(in_flight, -1ULL);
+	uring_flush();
+	pthread_mutex_unlock(&engine_lock);
 	finish_outside_lock(&after);
 }
 
