@@ -183,9 +183,6 @@ void request_free(struct request *req);
  * flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
  * within one lio_listio; start it at {-2, 0}. */
 struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache);
-/* Admit the requests, all or none; on failure they are discarded.  Returns
- * 0 or an errno value. */
-int request_submit_all(struct request **requests, int count);
 /* Give back a request that was never admitted: its aiocb is restored. */
 void request_discard(struct request *req);
 

@@ -96,18 +96,6 @@ request_discard(struct request *req)
 	request_free(req);
 }
 
-int
-request_submit_all(struct request **requests, int count)
-{
-	int error = engine_admit(requests, count);
-	if (error) {
-		/* In reverse, so an aiocb claimed twice gets its first state. */
-		for (int i = count - 1; i >= 0; i--)
-			request_discard(requests[i]);
-	}
-	return error;
-}
-
 static int
 submit(struct aiocb *cb, enum request_op op)
 {
@@ -120,8 +108,9 @@ submit(struct aiocb *cb, enum request_op op)
 		inline_finish(req);
 		return 0;
 	}
-	int error = request_submit_all(&req, 1);
+	int error = engine_admit(&req, 1);
 	if (error) {
+		request_discard(req);
 		errno = error;
 		return -1;
 	}
