@@ -12,6 +12,8 @@
  *                     aio_error() can tell a never-submitted aiocb (EINVAL)
  *                     from a finished one.  Keyed to the address so that a
  *                     copied or stale aiocb elsewhere in memory does not pass.
+ *     __glibc_reserved[8]  the ring flag: nonzero while the request is in
+ *                     the io_uring ring (see abi_set_in_ring).
  *   The other private fields (__next_prio, __abs_prio, __policy and the rest
  *   of __glibc_reserved) are left alone.
  * - Memory ordering: completion stores __return_value, then publishes
@@ -46,6 +48,10 @@
 #define AIO_EXPORT_64(name, ret, params) \
 	AIO_EXPORT ret name##64 params __attribute__((alias(#name)))
 
+/* What the library keeps in __glibc_reserved: the mark, then the ring flag. */
+#define ABI_RING_FLAG sizeof(uint64_t)
+#define ABI_PRIVATE_BYTES (ABI_RING_FLAG + 1)
+
 #if defined(__x86_64__) && !defined(__ILP32__)
 _Static_assert(sizeof(struct aiocb) == 168, "struct aiocb is not glibc's x86_64 layout");
 _Static_assert(offsetof(struct aiocb, __error_code) == 112, "__error_code moved");
@@ -61,8 +67,8 @@ _Static_assert(offsetof(struct aiocb, aio_offset) == offsetof(struct aiocb64, ai
 _Static_assert(offsetof(struct aiocb, __error_code) == offsetof(struct aiocb64, __error_code),
 	       "aiocb64 private fields differ");
 _Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
-_Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= sizeof(uint64_t),
-	       "no room for the submission mark");
+_Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= ABI_PRIVATE_BYTES,
+	       "no room for the submission mark and the ring flag");
 
 /* glibc's <aio.h> declares the aiocb and list arguments nonnull, and GCC
  * then deletes a NULL check on them (even with
@@ -98,12 +104,27 @@ abi_error_code(const struct aiocb *cb)
 	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
 }
 
+/* The ring flag: set while the request is in the io_uring ring, so that its
+ * completion will come as a completion queue entry (uring.c).  aio_suspend
+ * reads it to know whether it may wait in the ring. */
+static inline void
+abi_set_in_ring(struct aiocb *cb, bool in_ring)
+{
+	__atomic_store_n(&cb->__glibc_reserved[ABI_RING_FLAG], in_ring, __ATOMIC_RELAXED);
+}
+
+static inline bool
+abi_in_ring(const struct aiocb *cb)
+{
+	return __atomic_load_n(&cb->__glibc_reserved[ABI_RING_FLAG], __ATOMIC_RELAXED);
+}
+
 /* The private fields as they were before a submission, so that a refused
  * submission can put them back. */
 struct abi_saved_state {
 	ssize_t return_value;
 	int error_code;
-	char mark[sizeof(uint64_t)];
+	char mark[ABI_PRIVATE_BYTES];
 };
 
 static inline void
@@ -131,6 +152,7 @@ abi_mark_in_progress(struct aiocb *cb)
 	cb->__return_value = 0;
 	__atomic_store_n(&cb->__error_code, EINPROGRESS, __ATOMIC_RELAXED);
 	memcpy(cb->__glibc_reserved, &mark, sizeof mark);
+	abi_set_in_ring(cb, false);
 }
 
 /* Final state of a request that will never run (refused inside lio_listio). */

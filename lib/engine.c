@@ -19,15 +19,20 @@
  * A request allowed to run is READY and belongs to the backend, which picks
  * among READY requests by aio_reqprio.  A WAITING request is the engine's.
  *
- * File descriptors.  Each queue holds a private duplicate of its fd, made
- * when the queue is, and its requests run on that.  If the application
- * closes the fd and the number is reused by another open() while requests
- * are queued, those requests still reach the file they were submitted for,
- * and the new file is never touched: when a queue is looked up, kcmp checks
- * that the fd still names the same open file description as the duplicate,
- * and a stale queue is detached from the map to finish on its own.  The
- * duplicates are made high in the fd table (private_fd_floor), never at the
- * low numbers an application expects to get back from its next open().
+ * File descriptors.  A request that runs after its submission call has
+ * returned (one held back by its fd's order, or one for the pool) runs on
+ * a private duplicate of the fd, made by its queue then, so that if the
+ * application closes the fd and the number is reused by another open(),
+ * the request still reaches the file it was submitted for and the new file
+ * is never touched.  A request handed to the ring during its submission
+ * call needs none: the kernel takes its own reference to the file then.
+ * So a queue borrows the application's fd until it needs a duplicate.  When
+ * a queue is looked up, it checks that the fd still names the same file:
+ * kcmp against the duplicate (the same open file description), or, while
+ * borrowing, the device and inode fstat saw at creation.  A stale queue is
+ * detached from the map to finish on its own.  Duplicates are made high in
+ * the fd table (private_fd_floor), never at the low numbers an application
+ * expects to get back from its next open().
  *
  * Capacity.  At most config.max_requests requests are in flight; admission
  * past that fails with EAGAIN and queues nothing.  A request completed at
@@ -59,8 +64,16 @@ pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct fd_queue {
 	int fd;				/* the application's number */
-	int private_fd;			/* our duplicate; -1 when fd was bad */
-	bool owns_private_fd;		/* false: no duplicate could be made */
+	enum {
+		FD_BAD,			/* fd was not open: io_fd is -1 */
+		FD_BORROWED,		/* io_fd is the application's fd */
+		FD_DUPLICATE,		/* io_fd is our duplicate */
+		FD_UNPROTECTED,		/* no duplicate could be made: io_fd
+					 * is the application's fd */
+	} fd_kind;
+	int io_fd;			/* what requests run on */
+	dev_t device;			/* of the file, while borrowing */
+	ino_t inode;
 	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
 	int reserved;			/* places held by engine_reserve */
@@ -116,34 +129,52 @@ map_grow(void)
 	bucket_count = count;
 }
 
-static bool
-fd_is_stream(int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return false;	/* a bad fd: let the system call report EBADF */
-	return !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
-}
-
-/* Does fd still name the open file description the queue duplicated? */
+/* Does fd still name the file the queue was made for? */
 static bool
 still_same_file(const struct fd_queue *q)
 {
-	if (!q->owns_private_fd)
-		return true;		/* nothing to compare with: trust it */
-	if (q->private_fd < 0)
+	struct stat now;
+	switch (q->fd_kind) {
+	case FD_BAD:
 		return fcntl(q->fd, F_GETFD) == -1;	/* was bad, still bad? */
+	case FD_UNPROTECTED:
+		return true;		/* nothing to compare with: trust it */
+	case FD_BORROWED:
+		return fstat(q->fd, &now) == 0 && now.st_dev == q->device &&
+		       now.st_ino == q->inode;
+	case FD_DUPLICATE:
+		break;
+	}
 	if (kcmp_usable) {
-		long rc = syscall(SYS_kcmp, engine_pid, engine_pid, KCMP_FILE, q->fd, q->private_fd);
+		long rc = syscall(SYS_kcmp, engine_pid, engine_pid, KCMP_FILE, q->fd, q->io_fd);
 		if (rc >= 0)
 			return rc == 0;
 		if (errno == EBADF)
 			return false;
 		kcmp_usable = false;	/* ENOSYS or EPERM: compare inodes */
 	}
-	struct stat now, then;
-	return fstat(q->fd, &now) == 0 && fstat(q->private_fd, &then) == 0 &&
+	struct stat then;
+	return fstat(q->fd, &now) == 0 && fstat(q->io_fd, &then) == 0 &&
 		now.st_dev == then.st_dev && now.st_ino == then.st_ino;
+}
+
+/* From now on the queue's requests run on a duplicate.  Called during a
+ * submission, when the application's fd is known to be the right one. */
+static void
+make_duplicate(struct fd_queue *q)
+{
+	if (q->fd_kind != FD_BORROWED)
+		return;
+	int copy = fcntl(q->fd, F_DUPFD_CLOEXEC, private_fd_floor);
+	if (copy < 0 && (errno == EMFILE || errno == EINVAL))
+		copy = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
+	if (copy < 0) {
+		/* Out of descriptors: use the application's, unprotected. */
+		q->fd_kind = FD_UNPROTECTED;
+		return;
+	}
+	q->fd_kind = FD_DUPLICATE;
+	q->io_fd = copy;
 }
 
 static void
@@ -160,8 +191,8 @@ map_remove(struct fd_queue *q)
 static void
 queue_free(struct fd_queue *q)
 {
-	if (q->owns_private_fd && q->private_fd >= 0)
-		close(q->private_fd);
+	if (q->fd_kind == FD_DUPLICATE)
+		close(q->io_fd);
 	free(q);
 }
 
@@ -201,17 +232,19 @@ queue_get(int fd)
 	if (!q)
 		return NULL;
 	q->fd = fd;
-	q->private_fd = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor);
-	if (q->private_fd < 0 && (errno == EMFILE || errno == EINVAL))
-		q->private_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	q->owns_private_fd = true;
-	if (q->private_fd < 0 && errno != EBADF) {
-		/* Out of descriptors: use the application's, unprotected. */
-		q->private_fd = fd;
-		q->owns_private_fd = false;
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		q->fd_kind = FD_BORROWED;
+		q->io_fd = fd;
+		q->device = st.st_dev;
+		q->inode = st.st_ino;
+		q->stream = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	} else {
+		/* A bad fd: the pool's system call reports EBADF. */
+		q->fd_kind = FD_BAD;
+		q->io_fd = -1;
 	}
 	q->in_map = true;
-	q->stream = fd_is_stream(q->private_fd);
 	list_init(&q->outstanding);
 	list_init(&q->read_fifo);
 	list_init(&q->write_fifo);
@@ -240,10 +273,16 @@ queue_release_if_idle(struct fd_queue *q)
 static void
 make_ready(struct request *req)
 {
+	req->io_fd = req->queue->io_fd;
 	if (uring_start(req)) {
 		req->state = REQUEST_RUNNING;
 		return;
 	}
+	/* The pool may run it after the application has closed its fd.  (A
+	 * request released later, by its predecessor, was held back in
+	 * enqueue and has the duplicate already.) */
+	make_duplicate(req->queue);
+	req->io_fd = req->queue->io_fd;
 	req->state = REQUEST_READY;
 	pool_start(req);
 }
@@ -256,7 +295,6 @@ enqueue(struct request *req)
 
 	req->sequence = q->next_sequence++;
 	req->stream = q->stream;
-	req->io_fd = q->private_fd;
 	list_append(&q->outstanding, &req->queue_link);
 	switch (req->op) {
 	case OP_READ:
@@ -282,10 +320,12 @@ enqueue(struct request *req)
 			list_append(&q->barrier_waiting, &req->order_link);
 		break;
 	}
-	if (runnable)
+	if (runnable) {
 		make_ready(req);
-	else
+	} else {
+		make_duplicate(q);	/* it will start after this call */
 		req->state = REQUEST_WAITING;
+	}
 }
 
 /* Release the fsyncs whose earlier writes have all finished. */
@@ -353,6 +393,7 @@ engine_reserve(struct request **requests, int count)
 {
 	engine_init();
 	report_first_request();
+	uring_settle();		/* requests reaped elsewhere leave their places */
 	pthread_mutex_lock(&engine_lock);
 	int error = count > config.max_requests - outstanding ? EAGAIN : pool_reserve();
 	int found = 0;
@@ -387,6 +428,9 @@ engine_commit(struct request **queued, int queued_count,
 	      struct request **done, int done_count)
 {
 	pthread_mutex_lock(&engine_lock);
+	/* Counted before any can finish: the ring's completions are counted
+	 * outside the lock (uring.c). */
+	STATS_PEAK(peak_in_flight, STATS_ADD(in_flight, queued_count));
 	for (int i = 0; i < queued_count; i++) {
 		struct request *req = queued[i];
 		req->queue->reserved--;
@@ -398,7 +442,6 @@ engine_commit(struct request **queued, int queued_count,
 		else
 			STATS_ADD(syncs, 1);
 	}
-	STATS_PEAK(peak_in_flight, STATS_ADD(in_flight, queued_count));
 	for (int i = 0; i < done_count; i++) {
 		done[i]->queue->reserved--;
 		queue_release_if_idle(done[i]->queue);
@@ -406,6 +449,7 @@ engine_commit(struct request **queued, int queued_count,
 	outstanding -= done_count;
 	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
+	uring_settle();		/* what completed during the submission */
 }
 
 int
@@ -417,10 +461,10 @@ engine_admit(struct request **requests, int count)
 	return error;
 }
 
-/* What is left to do once a request has left its queue: wake waiters,
- * notify, account to the lio_listio group.  Done outside engine_lock, from a
- * copy, so the request itself is freed under the lock: a fork between the
- * two never leaves the child a request that no thread of its will free. */
+/* What is left to do once a request has left its queue: notify, account
+ * to the lio_listio group.  Done outside engine_lock, from a copy, so the
+ * request itself is freed under the lock: a fork between the two never
+ * leaves the child a request that no thread of its will free. */
 struct aftermath {
 	struct notification notification;
 	struct list_group *group;
@@ -437,7 +481,6 @@ retire(struct request *req, struct aftermath *after)
 static void
 finish_outside_lock(struct aftermath *after)
 {
-	suspend_wake_all();
 	notification_deliver(&after->notification);
 	if (after->group)
 		list_group_request_done(after->group);
@@ -455,39 +498,57 @@ orphan_release(struct request *req)
 void
 engine_finish(struct request *req, ssize_t result, int error)
 {
-	struct aftermath after;
+	req->result = result;
+	req->error = error;
+	engine_finish_many(&req, 1);
+	uring_settle();		/* what the fd's next requests completed at once */
+}
+
+void
+engine_finish_many(struct request **requests, int count)
+{
+	struct aftermath after[ENGINE_FINISH_BATCH];
+	int retired = 0;
+	bool published_here = false;
 
 	pthread_mutex_lock(&engine_lock);
-	if (req->orphaned) {
-		/* aio_cancel finished it already; this is the ring's late word. */
-		pthread_mutex_unlock(&engine_lock);
-		orphan_release(req);
-		return;
+	for (int i = 0; i < count; i++) {
+		struct request *req = requests[i];
+		if (req->orphaned) {
+			/* aio_cancel finished it already; this is the ring's
+			 * late word. */
+			orphan_release(req);
+			continue;
+		}
+		/* A result reaped outside the lock is public already, and
+		 * counted (uring.c); the aiocb may be the application's again. */
+		if (!__atomic_load_n(&req->published, __ATOMIC_ACQUIRE)) {
+			abi_publish(req->aiocb, req->result, req->error);
+			published_here = true;
+			stats_count_completion(req->error);
+		}
+		struct fd_queue *q = req->queue;
+		dequeue(req);
+		queue_release_if_idle(q);
+		retire(req, &after[retired++]);
+		outstanding--;
 	}
-	abi_publish(req->aiocb, result, error);
-	struct fd_queue *q = req->queue;
-	dequeue(req);
-	queue_release_if_idle(q);
-	retire(req, &after);
-	outstanding--;
-	/* Under the lock with outstanding, so that a request leaves in_flight
-	 * and enters completed at one moment for anyone who takes the lock. */
-	STATS_ADD(completed, 1);
-	if (error)
-		STATS_ADD(failed, 1);
-	STATS_ADD(in_flight, -1ULL);
 	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
-	finish_outside_lock(&after);
+	if (published_here)
+		suspend_wake_all();
+	for (int i = 0; i < retired; i++)
+		finish_outside_lock(&after[i]);
 }
 
 int
 engine_cancel(int fd, struct aiocb *aiocb)
 {
 	struct list cancelled = LIST_INIT(cancelled);
-	bool running = false;
+	bool running = false, woke_ring = false;
 
 	engine_init();
+	uring_settle();
 	pthread_mutex_lock(&engine_lock);
 	struct fd_queue *q = queue_find(fd);
 	if (q) {
@@ -497,11 +558,17 @@ engine_cancel(int fd, struct aiocb *aiocb)
 			it = it->next;
 			if (aiocb && req->aiocb != aiocb)
 				continue;
+			/* Reaped already, its result public: it is done, and
+			 * its aiocb may even be in flight again, as a newer
+			 * request of this list. */
+			if (__atomic_load_n(&req->published, __ATOMIC_ACQUIRE))
+				continue;
 			if (req->state == REQUEST_RUNNING && uring_cancel(req)) {
 				/* Called back from the ring: finish it here; the
 				 * reaper frees it when its completion arrives. */
 				req->orphaned = true;
 				req->owners = 2;
+				woke_ring = true;
 			} else if (req->state == REQUEST_RUNNING ||
 				   (req->state == REQUEST_READY && !pool_withdraw(req))) {
 				running = true;
@@ -517,10 +584,18 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		}
 		queue_release_if_idle(q);
 	}
+	/* An aio_suspend asleep in the ring waits for a completion queue
+	 * entry; the cancelled request's own may have come and gone before
+	 * its ECANCELED was published above. */
+	if (woke_ring)
+		uring_wake_sleepers();
 	uring_flush();
 	pthread_mutex_unlock(&engine_lock);
 
+	uring_settle();
 	bool any = !list_empty(&cancelled);
+	if (any)
+		suspend_wake_all();
 	while (!list_empty(&cancelled)) {
 		struct request *req = REQUEST_OF(cancelled.next, backend_link);
 		struct aftermath after;
@@ -624,7 +699,8 @@ fork_child(void)
 			while (!list_empty(&q->outstanding)) {
 				struct request *req = REQUEST_OF(q->outstanding.next, queue_link);
 				list_remove(&req->queue_link);
-				abi_publish(req->aiocb, -1, ECANCELED);
+				if (!req->published)
+					abi_publish(req->aiocb, -1, ECANCELED);
 				notification_discard(&req->notification);
 				if (req->group)
 					list_group_forget(req->group);

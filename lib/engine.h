@@ -116,8 +116,14 @@ struct request {
 	bool in_ring;			/* submitted to io_uring */
 	bool orphaned;			/* cancelled in the ring: aio_cancel already
 					 * finished it; the reaper only frees it */
+	bool published;			/* atomic: the result is public already
+					 * (uring.c); engine_finish must not
+					 * touch the aiocb, which is the
+					 * application's again */
 	int owners;			/* of an orphan: canceller and reaper */
-	ssize_t inline_result;		/* set by inline_try */
+	ssize_t result;			/* for engine_finish_many, and inline_try */
+	int error;
+	struct request *next_reaped;	/* uring.c's list of reaped requests */
 };
 
 /* lio_listio's shared state, on the heap so that an interrupted LIO_WAIT
@@ -166,12 +172,18 @@ bool direct_hint(int fd);
 
 /* Called by a backend when a request has run (error 0: result is valid). */
 void engine_finish(struct request *req, ssize_t result, int error);
+/* The same for up to ENGINE_FINISH_BATCH requests whose result and error
+ * fields are set, under one hold of engine_lock. */
+#define ENGINE_FINISH_BATCH 64
+void engine_finish_many(struct request **requests, int count);
 
 /* aio_cancel's work; returns AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
 int engine_cancel(int fd, struct aiocb *aiocb);
 
 /* Wake aio_suspend waiters (suspend.c). */
 void suspend_wake_all(void);
+/* Is any entry of list not in flight (finished, or never submitted)? */
+bool suspend_any_done(const struct aiocb *const list[], int count);
 /* Reset suspend state in a fork child. */
 void suspend_after_fork_child(void);
 
@@ -203,12 +215,34 @@ void pool_after_fork_child(void);
  * allows and the kernel agrees; uring_start takes a request (false: it is
  * the pool's); uring_flush submits what was started, in one system call. */
 bool uring_probe(void);
+/* Is the ring set up and in use?  Any thread, no lock. */
+bool uring_active(void);
 bool uring_start(struct request *req);
 /* Call back a stream request from the ring; true if the kernel cancelled
  * it (its completion will come with ECANCELED). */
 bool uring_cancel(struct request *req);
 void uring_flush(void);
+/* Under engine_lock: make every thread asleep in the ring look again (after
+ * aio_cancel published a result without a completion of its own). */
+void uring_wake_sleepers(void);
 void uring_after_fork_child(void);
+
+/* Reaping, by whoever needs a completion first (uring.c).  uring_reap and
+ * uring_wait are async-signal-safe: they take no lock, they only publish
+ * results and leave the rest of each request's completion to
+ * uring_settle, which the backend's thread, or any caller that may take
+ * engine_lock, runs. */
+/* Publish what the ring has completed, if nobody else is doing it. */
+void uring_reap(void);
+/* aio_suspend's wait in the ring itself, when every entry of list still in
+ * flight is in the ring: 0 (look again), EINTR, ETIMEDOUT, or ENOTSUP when
+ * the caller must wait on the suspend futex instead. */
+int uring_wait(const struct aiocb *const list[], int count, const struct timespec *deadline);
+/* Finish the requests others have reaped (not async-signal-safe).  Whoever
+ * calls uring_flush calls it after letting go of engine_lock. */
+void uring_settle(void);
+/* Both, for a caller that may take locks (lio_listio's wait). */
+void uring_reap_and_settle(void);
 
 /* Run one request's system call; returns the result or -errno. */
 ssize_t request_execute(const struct request *req);
@@ -231,6 +265,15 @@ extern struct stats *stats_live;
 #define STATS_ADD(field, n) __atomic_add_fetch(&stats_live->field, (n), __ATOMIC_RELAXED)
 #define STATS_PEAK(field, value) stats_raise_peak(&stats_live->field, (value))
 void stats_raise_peak(unsigned long long *peak, unsigned long long value);
+/* A request's result was published: it leaves in_flight for completed. */
+static inline void
+stats_count_completion(int error)
+{
+	STATS_ADD(completed, 1);
+	if (error)
+		STATS_ADD(failed, 1);
+	STATS_ADD(in_flight, -1ULL);
+}
 
 /* --- reports (report.c) -------------------------------------------------- */
 

@@ -86,14 +86,14 @@ inline_try(struct request *req)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
 	if (rc < 0 || (size_t)rc != req->length)
 		return false;
-	req->inline_result = rc;
+	req->result = rc;
 	return true;
 }
 
 void
 inline_finish(struct request *req)
 {
-	abi_publish(req->aiocb, req->inline_result, 0);
+	abi_publish(req->aiocb, req->result, 0);
 	if (req->op == OP_READ)
 		STATS_ADD(reads, 1);
 	else

@@ -61,6 +61,12 @@ group_wait(struct list_group *group)
 		int remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
 		if (remaining == 0)
 			return 0;
+		/* A list of cached reads completes during its submission:
+		 * finish it here rather than wait for the reaper thread. */
+		uring_reap_and_settle();
+		remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
+		if (remaining == 0)
+			return 0;
 		if (futex_wait_until(&group->remaining, remaining, NULL) == EINTR)
 			return __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE) == 0 ? 0 : EINTR;
 	}
@@ -157,8 +163,11 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		 * may be finished and freed by a worker at any moment. */
 		struct request **done = requests + nent;
 		int queued = 0, done_count = 0;
+		/* With the ring, the kernel does the same for the whole list in
+		 * one system call (uring.c). */
+		bool try_inline = !uring_active();
 		for (int i = 0; i < count; i++) {
-			if (inline_try(requests[i]))
+			if (try_inline && inline_try(requests[i]))
 				done[done_count++] = requests[i];
 			else
 				requests[queued++] = requests[i];

@@ -1,9 +1,11 @@
 /* status.c: aio_error and aio_return.
  *
- * Both are async-signal-safe: they read the aiocb and nothing else, no lock,
- * no allocation.  __error_code is loaded with acquire, pairing with the
- * release store that publishes a completion (abi.h), so the return value
- * read after it is the final one.
+ * Both are async-signal-safe: they read the aiocb, no lock, no allocation.
+ * __error_code is loaded with acquire, pairing with the release store that
+ * publishes a completion (abi.h), so the return value read after it is the
+ * final one.  aio_error of a request in progress also reaps the ring's
+ * completions when nobody else is (uring_reap, lock-free), so a program
+ * that polls sees its result without waiting for another thread.
  *
  * An aiocb that was never submitted gives EINVAL.  A finished one keeps its
  * result: aio_return may be called more than once, as with glibc.
@@ -22,7 +24,13 @@ aio_error(const struct aiocb *aiocbp)
 		errno = EINVAL;
 		return -1;
 	}
-	return abi_error_code(aiocbp);
+	int error = abi_error_code(aiocbp);
+	if (error == EINPROGRESS) {
+		/* Its completion may be waiting in the ring: reap it. */
+		uring_reap();
+		error = abi_error_code(aiocbp);
+	}
+	return error;
 }
 AIO_EXPORT_64(aio_error, int, (const struct aiocb64 *));
 

@@ -44,9 +44,8 @@ suspend_after_fork_child(void)
 	__atomic_store_n(&waiter_count, 0, __ATOMIC_RELAXED);
 }
 
-/* True when an entry is not in flight: finished, or never submitted. */
-static bool
-any_done(const struct aiocb *const list[], int count)
+bool
+suspend_any_done(const struct aiocb *const list[], int count)
 {
 	for (int i = 0; i < count; i++) {
 		const struct aiocb *cb = list[i];
@@ -110,15 +109,19 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	pthread_cleanup_push(leave_waiters, NULL);
 	for (;;) {
 		int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
-		if (any_done(list, nent))
+		if (suspend_any_done(list, nent))
 			break;
-		int old_type;
-		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-		int rc = futex_wait_until(&completion_count, seen, &deadline);
-		pthread_setcanceltype(old_type, NULL);
+		/* In the ring when it can, to be woken by the kernel itself. */
+		int rc = uring_wait(list, nent, &deadline);
+		if (rc == ENOTSUP) {
+			int old_type;
+			pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+			rc = futex_wait_until(&completion_count, seen, &deadline);
+			pthread_setcanceltype(old_type, NULL);
+		}
 		if (rc != EINTR && rc != ETIMEDOUT)
 			continue;	/* woken, or the count moved on: look again */
-		if (any_done(list, nent))
+		if (suspend_any_done(list, nent))
 			break;
 		if (rc == ETIMEDOUT && !timeout) {
 			deadline.tv_sec += FOREVER_SECONDS;	/* a century passed */
