@@ -101,7 +101,8 @@ static unsigned in_ring;		/* requests submitted, not yet reaped */
 static unsigned capacity;		/* requests the ring may hold */
 static unsigned unsubmitted;		/* entries filled since the last flush */
 
-static int reap_role;			/* futex word: see the top of the file */
+static uintptr_t reap_role;		/* atomic: 0, or the holder's
+					 * pthread_self() | ROLE_MARKED */
 static int completion_event = -1;	/* eventfd the kernel signals at each
 					 * completion; -1: none, and the reaper
 					 * keeps reap_role for good */
@@ -116,14 +117,42 @@ static unsigned quiet_windows;		/* atomic: quiet_end calls so far */
 
 /* --- the reap role -------------------------------------------------------- */
 
+/* The kernel orders a submission before its completion, and a completion
+ * before whoever reads its entry; ThreadSanitizer cannot see that. */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#define KERNEL_HANDOFF_RELEASE() __tsan_release(&ring)
+#define KERNEL_HANDOFF_ACQUIRE() __tsan_acquire(&ring)
+#else
+#define KERNEL_HANDOFF_RELEASE() ((void)0)
+#define KERNEL_HANDOFF_ACQUIRE() ((void)0)
+#endif
+
+/* The holder's identity is in the word, so that a signal handler can tell
+ * that the holder it cannot wait for is the very thread it interrupted. */
+#define ROLE_MARKED ((uintptr_t)1)	/* the reaper wants to hear of its release */
+
 static void poke_reaper(void);
+
+static uintptr_t
+role_self(void)
+{
+	return (uintptr_t)pthread_self() & ~ROLE_MARKED;
+}
 
 static bool
 role_try(void)
 {
-	int free_role = 0;
-	return __atomic_compare_exchange_n(&reap_role, &free_role, 1, false,
+	uintptr_t free_role = 0;
+	return __atomic_compare_exchange_n(&reap_role, &free_role, role_self(), false,
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Does this thread hold the role, in code a signal handler interrupted? */
+static bool
+role_held_here(void)
+{
+	return (__atomic_load_n(&reap_role, __ATOMIC_RELAXED) & ~ROLE_MARKED) == role_self();
 }
 
 /* Give the role back; if the reaper found it taken, tell it through the
@@ -131,13 +160,26 @@ role_try(void)
 static void
 role_release(void)
 {
-	if (__atomic_exchange_n(&reap_role, 0, __ATOMIC_RELEASE) == 2)
+	if (__atomic_exchange_n(&reap_role, 0, __ATOMIC_RELEASE) & ROLE_MARKED)
 		poke_reaper();
 }
 
+static void quiet_end(void);
+
+/* What a sleeper cancelled in the ring gives back. */
+struct sleep_state {
+	bool owns_role;
+	bool quiet;
+};
+
 static void
-role_release_on_cancel(void *unused)
+release_on_cancel(void *arg)
 {
+	const struct sleep_state *sleeper = arg;
+	if (!sleeper->owns_role)
+		return;
+	if (sleeper->quiet)
+		quiet_end();
 	role_release();
 }
 
@@ -187,9 +229,11 @@ role_take_or_mark(void)
 	for (;;) {
 		if (role_try())
 			return true;
-		int taken = 1;
-		if (__atomic_compare_exchange_n(&reap_role, &taken, 2, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE) || taken == 2)
+		uintptr_t holder = __atomic_load_n(&reap_role, __ATOMIC_ACQUIRE);
+		if (holder & ROLE_MARKED)
+			return false;
+		if (holder && __atomic_compare_exchange_n(&reap_role, &holder, holder | ROLE_MARKED,
+							  false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return false;
 	}
 }
@@ -218,6 +262,7 @@ drain_completions(bool *urgent)
 	unsigned head, seen = 0;
 	bool published = false;
 
+	KERNEL_HANDOFF_ACQUIRE();
 	io_uring_for_each_cqe(&ring, head, cqe) {
 		struct request *req = io_uring_cqe_get_data(cqe);
 		seen++;
@@ -272,15 +317,41 @@ uring_settle(void)
 	}
 }
 
+/* For a signal handler that interrupted this thread while it held the
+ * role: publish the results waiting in the completion queue without
+ * consuming them (the interrupted code will, and will publish them again:
+ * the same values).  Their requests stay alive until then.  Returns how many
+ * entries are waiting. */
+static unsigned
+publish_in_place(void)
+{
+	unsigned mask = ring.cq.ring_mask;
+	unsigned head = __atomic_load_n(ring.cq.khead, __ATOMIC_RELAXED);
+	unsigned tail = __atomic_load_n(ring.cq.ktail, __ATOMIC_ACQUIRE);
+	KERNEL_HANDOFF_ACQUIRE();
+	for (unsigned i = head; i != tail; i++) {
+		const struct io_uring_cqe *cqe = &ring.cq.cqes[i & mask];
+		struct request *req = io_uring_cqe_get_data(cqe);
+		if (req && cqe->res != -ECANCELED)
+			abi_publish(req->aiocb, cqe->res < 0 ? -1 : cqe->res,
+				    cqe->res < 0 ? -cqe->res : 0);
+	}
+	return tail - head;
+}
+
 /* Reap if nobody is; settle_here: the caller runs uring_settle next, else
  * the reaper is woken for what should not wait.  Async-signal-safe unless
  * settle_here. */
 static void
 reap(bool settle_here)
 {
-	if (!__atomic_load_n(&ring_active, __ATOMIC_ACQUIRE) || !completions_waiting() ||
-	    !role_try())
+	if (!__atomic_load_n(&ring_active, __ATOMIC_ACQUIRE) || !completions_waiting())
 		return;
+	if (!role_try()) {
+		if (role_held_here())
+			publish_in_place();
+		return;
+	}
 	bool urgent = false;
 	drain_completions(&urgent);
 	role_release();
@@ -301,10 +372,10 @@ uring_reap_and_settle(void)
 	uring_settle();
 }
 
-/* Sleep in the ring, the role held, until a completion, a signal or the
+/* Sleep in the ring until it holds min_complete entries, a signal or the
  * deadline: 0, EINTR or ETIMEDOUT. */
 static int
-sleep_in_ring(const struct timespec *deadline)
+sleep_in_ring(const struct timespec *deadline, unsigned min_complete, struct sleep_state *sleeper)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -327,9 +398,9 @@ sleep_in_ring(const struct timespec *deadline)
 	long rc;
 	/* A cancellation point, like the futex wait: accepted only while
 	 * asleep, and the role goes back. */
-	pthread_cleanup_push(role_release_on_cancel, NULL);
+	pthread_cleanup_push(release_on_cancel, sleeper);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-	rc = syscall(__NR_io_uring_enter, ring.ring_fd, 0, 1,
+	rc = syscall(__NR_io_uring_enter, ring.ring_fd, 0, min_complete,
 		     IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
 	pthread_setcanceltype(old_type, NULL);
 	pthread_cleanup_pop(0);
@@ -357,17 +428,28 @@ uring_wait(const struct aiocb *const list[], int count, const struct timespec *d
 		    !abi_in_ring(cb))
 			return ENOTSUP;
 	}
-	if (!role_try())
-		return ENOTSUP;
 	int rc = 0;
+	if (!role_try()) {
+		if (!role_held_here())
+			return ENOTSUP;	/* its holder publishes, and wakes us */
+		/* A signal handler, and the code it interrupted holds the
+		 * role: nobody else can reap until the handler returns. */
+		struct sleep_state nested = { .owns_role = false };
+		unsigned waiting = publish_in_place();
+		if (!suspend_any_done(list, count)) {
+			rc = sleep_in_ring(deadline, waiting + 1, &nested);
+			publish_in_place();
+		}
+		return rc;
+	}
 	bool urgent = false;
 	/* With the role held, an entry still in progress has not been
 	 * reaped: its completion is still to come, and will wake us.  The
 	 * kernel need not wake the reaper meanwhile: we reap it all. */
 	if (drain_completions(&urgent) == 0 && !suspend_any_done(list, count)) {
-		bool quiet = quiet_begin();
-		rc = sleep_in_ring(deadline);
-		if (quiet)
+		struct sleep_state sleeper = { .owns_role = true, .quiet = quiet_begin() };
+		rc = sleep_in_ring(deadline, 1, &sleeper);
+		if (sleeper.quiet)
 			quiet_end();
 		drain_completions(&urgent);
 	}
@@ -468,7 +550,7 @@ ring_ready(void)
 	in_ring = 0;
 	unsubmitted = 0;
 	reaped = NULL;
-	reap_role = completion_event < 0 ? 1 : 0;
+	reap_role = completion_event < 0 ? ROLE_MARKED : 0;	/* nobody's: for good */
 	pthread_attr_t attributes;
 	sigset_t all;
 	pthread_t thread;
@@ -603,6 +685,7 @@ uring_flush(void)
 	 * reaped here; the caller settles them once it has let go of
 	 * engine_lock. */
 	bool quiet = quiet_begin();
+	KERNEL_HANDOFF_RELEASE();
 	for (int attempt = 0; attempt < 1000; attempt++) {
 		int rc = io_uring_submit(&ring);
 		if (rc >= 0 || (rc != -EAGAIN && rc != -EBUSY && rc != -EINTR))

@@ -340,6 +340,83 @@ START_TEST(suspend_inside_handler_nested_in_wait)
 }
 END_TEST
 
+/* A handler that waits for a request while the code it interrupted is
+ * itself waiting for another, in the ring where the library can: the
+ * interrupted wait cannot go on until the handler returns, so the handler's
+ * request must complete without it. */
+static struct aiocb *handler_wait_target;
+static atomic_int handler_waiting;
+static int handler_wait_rc = -2, handler_wait_errno;
+
+static void
+waiting_handler(int signo)
+{
+	int saved = errno;
+	const struct aiocb *list[1] = { handler_wait_target };
+	struct timespec timeout = control_ms(CONTROL_BOUND_NS / 1000000);
+	atomic_store(&handler_waiting, 1);
+	errno = 0;
+	handler_wait_rc = aio_suspend(list, 1, &timeout);
+	handler_wait_errno = errno;
+	errno = saved;
+}
+
+struct feeder {
+	pid_t waiter;
+	int fd;
+};
+
+/* Signals the waiter once it sleeps in its wait, then feeds the pipe the
+ * handler waits on once the handler waits. */
+static void *
+feeder_main(void *arg)
+{
+	struct feeder *f = arg;
+	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	while (!control_task_sleeping(f->waiter) && control_now_ns() < deadline)
+		control_pause();
+	ck_assert_int_eq(syscall(SYS_tgkill, getpid(), f->waiter, SIGUSR1), 0);
+	while (!atomic_load(&handler_waiting) && control_now_ns() < deadline)
+		control_pause();
+	test_write_all(f->fd, "h", 1);
+	return NULL;
+}
+
+START_TEST(suspend_inside_handler_waits_while_interrupted_wait_holds_on)
+{
+	int outer[2], inner[2];
+	control_pipe(outer);
+	control_pipe(inner);
+	static struct aiocb outer_read, inner_read;
+	static char outer_buffer[1], inner_buffer[1];
+	start_pipe_read(&outer_read, outer, outer_buffer, 1);
+	start_pipe_read(&inner_read, inner, inner_buffer, 1);
+	handler_wait_target = &inner_read;
+	control_handle(SIGUSR1, waiting_handler, 0);
+
+	struct feeder f = { gettid(), inner[1] };
+	pthread_t feeder;
+	ck_assert_int_eq(pthread_create(&feeder, NULL, feeder_main, &f), 0);
+	const struct aiocb *list[1] = { &outer_read };
+	struct timespec timeout = control_ms(2 * CONTROL_BOUND_NS / 1000000);
+	errno = 0;
+	int rc = aio_suspend(list, 1, &timeout);
+	int error = errno;
+	ck_assert_int_eq(pthread_join(feeder, NULL), 0);
+
+	ck_assert_int_eq(atomic_load(&handler_waiting), 1);
+	ck_assert_int_eq(handler_wait_rc, 0);
+	ck_assert_int_eq(aio_error(&inner_read), 0);
+	ck_assert_int_eq(aio_return(&inner_read), 1);
+	ck_assert_int_eq(inner_buffer[0], 'h');
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(error, EINTR);
+	finish_pipe_read(&outer_read, outer, 'o', 1);
+	control_close_pipe(outer);
+	control_close_pipe(inner);
+}
+END_TEST
+
 /* --- cancellation ------------------------------------------------------------ */
 
 #ifdef __SANITIZE_ADDRESS__
@@ -531,6 +608,7 @@ suspend_suite(void)
 	tcase_add_test(tc, signal_interrupts_timed_wait_with_restart);
 	tcase_add_test(tc, suspend_inside_handler);
 	tcase_add_test(tc, suspend_inside_handler_nested_in_wait);
+	tcase_add_test(tc, suspend_inside_handler_waits_while_interrupted_wait_holds_on);
 	suite_add_tcase(s, tc);
 
 	tc = control_tcase("cancellation");
