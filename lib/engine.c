@@ -615,17 +615,36 @@ engine_cancel(int fd, struct aiocb *aiocb)
 	return any ? AIO_CANCELED : AIO_ALLDONE;
 }
 
+static void
+request_links_init(struct request *req)
+{
+	list_init(&req->queue_link);
+	list_init(&req->order_link);
+	list_init(&req->write_link);
+	list_init(&req->backend_link);
+}
+
+void
+request_init(struct request *req)
+{
+	memset(req, 0, sizeof *req);
+	request_links_init(req);
+}
+
 struct request *
 request_new(void)
 {
 	struct request *req = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *req);
-	if (req) {
-		list_init(&req->queue_link);
-		list_init(&req->order_link);
-		list_init(&req->write_link);
-		list_init(&req->backend_link);
-	}
+	if (req)
+		request_links_init(req);
 	return req;
+}
+
+void
+request_move(struct request *to, const struct request *from)
+{
+	*to = *from;
+	request_links_init(to);	/* they pointed into from */
 }
 
 void

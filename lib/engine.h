@@ -164,7 +164,8 @@ void engine_commit(struct request **queued, int queued_count,
 		   struct request **done, int done_count);
 
 /* Completing at submission (inline.c): try the request with RWF_NOWAIT in
- * the caller's thread; true if it completed (then call inline_finish). */
+ * the caller's thread; true if it completed (then call inline_finish, and
+ * free the request if it is on the heap). */
 bool inline_try(struct request *req);
 void inline_finish(struct request *req);
 /* Is fd O_DIRECT?  A cached answer, refreshed now and then (inline.c). */
@@ -188,6 +189,10 @@ bool suspend_any_done(const struct aiocb *const list[], int count);
 void suspend_after_fork_child(void);
 
 struct request *request_new(void);
+/* A request on the caller's stack: request_init; to the heap: request_move
+ * (only while it is on no list). */
+void request_init(struct request *req);
+void request_move(struct request *to, const struct request *from);
 void request_free(struct request *req);
 
 /* Validate an aiocb and build its request (submit.c); NULL with errno set.

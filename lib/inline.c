@@ -104,5 +104,4 @@ inline_finish(struct request *req)
 	notification_deliver(&req->notification);
 	if (req->group)
 		list_group_request_done(req->group);
-	request_free(req);
 }

@@ -173,8 +173,10 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 				requests[queued++] = requests[i];
 		}
 		engine_commit(requests, queued, done, done_count);
-		for (int i = 0; i < done_count; i++)
+		for (int i = 0; i < done_count; i++) {
 			inline_finish(done[i]);
+			request_free(done[i]);
+		}
 	}
 	free(requests);
 

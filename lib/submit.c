@@ -20,40 +20,35 @@
 
 #include "engine.h"
 
-/* Build and validate a request; returns it, or NULL with errno set. */
-struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
+/* Validate an aiocb and fill req from it; false with errno set. */
+static bool
+request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
 		errno = EINVAL;
-		return NULL;
+		return false;
 	}
 	if (abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS) {
 		errno = EINVAL;		/* still in flight */
-		return NULL;
+		return false;
 	}
 	if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIO_PRIO_DELTA_MAX) {
 		errno = EINVAL;
-		return NULL;
+		return false;
 	}
 	if (op == OP_READ || op == OP_WRITE) {
 		if (cb->aio_offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
 			errno = EINVAL;
-			return NULL;
+			return false;
 		}
 	}
 
-	struct request *req = request_new();
-	if (!req) {
-		errno = EAGAIN;
-		return NULL;
-	}
+	request_init(req);
 	int error = notification_prepare(&req->notification, &cb->aio_sigevent);
 	if (error) {
-		request_free(req);
 		errno = error;
-		return NULL;
+		return false;
 	}
 	req->aiocb = cb;
 	req->op = op;
@@ -85,6 +80,21 @@ request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
 	 * can see the request, and a second claim of it fails above. */
 	abi_save(cb, &req->before);
 	abi_mark_in_progress(cb);
+	return true;
+}
+
+struct request *
+request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
+{
+	struct request *req = request_new();
+	if (!req) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	if (!request_prepare(req, cb, op, flags_cache)) {
+		request_free(req);
+		return NULL;
+	}
 	return req;
 }
 
@@ -99,15 +109,25 @@ request_discard(struct request *req)
 static int
 submit(struct aiocb *cb, enum request_op op)
 {
-	struct request *req = request_from_aiocb(cb, op, NULL);
-	if (!req)
+	/* On the stack first: a request completed at submission never needs
+	 * the heap. */
+	struct request local;
+	if (!request_prepare(&local, cb, op, NULL))
 		return -1;
 	engine_init();
 	report_first_request();
-	if (inline_try(req)) {
-		inline_finish(req);
+	if (inline_try(&local)) {
+		inline_finish(&local);
 		return 0;
 	}
+	struct request *req = request_new();
+	if (!req) {
+		abi_restore(cb, &local.before);
+		notification_discard(&local.notification);
+		errno = EAGAIN;
+		return -1;
+	}
+	request_move(req, &local);
 	int error = engine_admit(&req, 1);
 	if (error) {
 		request_discard(req);

@@ -241,14 +241,14 @@ role_take_or_mark(void)
 /* --- reaping -------------------------------------------------------------- */
 
 /* Does the rest of a request's completion matter to anyone soon?  A
- * notification, a lio_listio group, the next request of a FIFO, and an
- * fsync waiting for earlier writes do; a plain read only gives back memory
- * and its queue. */
+ * notification, a lio_listio group, the next request of a FIFO, an fsync
+ * waiting for earlier writes, and a duplicate fd to close do; a plain read
+ * on the application's own fd only gives back memory. */
 static bool
 settle_is_urgent(const struct request *req)
 {
 	return req->notification.kind != SIGEV_NONE || req->group || req->in_order ||
-	       req->op != OP_READ;
+	       req->op != OP_READ || req->io_fd != req->fd;
 }
 
 /* Step 1, with the role held: see the top of the file.  Async-signal-safe.
@@ -262,9 +262,9 @@ drain_completions(bool *urgent)
 	unsigned head, seen = 0;
 	bool published = false;
 
-	KERNEL_HANDOFF_ACQUIRE();
 	io_uring_for_each_cqe(&ring, head, cqe) {
 		struct request *req = io_uring_cqe_get_data(cqe);
+		KERNEL_HANDOFF_ACQUIRE();	/* each entry: the loop rereads the tail */
 		seen++;
 		if (!req)
 			continue;	/* uring_wake_sleepers' entry */
