@@ -56,6 +56,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "engine.h"
 #include "fault.h"
@@ -269,6 +270,16 @@ queue_release_if_idle(struct fd_queue *q)
 
 #define REQUEST_OF(link, member) container_of(link, struct request, member)
 
+/* Would read() wait for data on this stream?  Not with O_NONBLOCK, where
+ * it owes EAGAIN at once, nor on an fd not open for reading, where it owes
+ * EBADF at once. */
+static bool
+waits_for_data(const struct request *req)
+{
+	int flags = fcntl(req->io_fd, F_GETFL);
+	return flags != -1 && !(flags & O_NONBLOCK) && (flags & O_ACCMODE) != O_WRONLY;
+}
+
 /* The request may run: to the ring if it takes it, else to the pool. */
 static void
 make_ready(struct request *req)
@@ -283,8 +294,19 @@ make_ready(struct request *req)
 	 * enqueue and has the duplicate already.) */
 	make_duplicate(req->queue);
 	req->io_fd = req->queue->io_fd;
+	/* A stream read may wait forever: not in a worker (poller.c). */
+	if (req->stream && req->op == OP_READ && waits_for_data(req) &&
+	    poller_start(req))
+		return;
 	req->state = REQUEST_READY;
 	pool_start(req);
+}
+
+/* Pool and poller both hold READY requests: take one back from either. */
+static bool
+withdraw(struct request *req)
+{
+	return req->in_poller ? poller_withdraw(req) : pool_withdraw(req);
 }
 
 static void
@@ -570,7 +592,7 @@ engine_cancel(int fd, struct aiocb *aiocb)
 				req->owners = 2;
 				woke_ring = true;
 			} else if (req->state == REQUEST_RUNNING ||
-				   (req->state == REQUEST_READY && !pool_withdraw(req))) {
+				   (req->state == REQUEST_READY && !withdraw(req))) {
 				running = true;
 				continue;
 			}
@@ -660,6 +682,16 @@ request_execute(const struct request *req)
 	do {
 		switch (req->op) {
 		case OP_READ:
+			if (req->polled) {
+				/* The poller saw data, but someone may have taken
+				 * it since: read without waiting (-1: the file
+				 * position, as read() uses). */
+				struct iovec span = { req->buffer, req->length };
+				rc = preadv2(req->io_fd, &span, 1, -1, RWF_NOWAIT);
+				if (rc >= 0 || errno != EOPNOTSUPP)
+					break;
+				/* This kind of file cannot: read, which may wait. */
+			}
 			rc = req->stream ? read(req->io_fd, req->buffer, req->length)
 					 : pread(req->io_fd, req->buffer, req->length, req->offset);
 			break;
@@ -708,6 +740,7 @@ fork_child(void)
 	engine_pid = getpid();
 	outstanding = 0;
 	pool_after_fork_child();
+	poller_after_fork_child();
 	uring_after_fork_child();
 	suspend_after_fork_child();
 	report_after_fork_child();

@@ -114,6 +114,9 @@ struct request {
 	struct list_group *group;	/* lio_listio, or NULL */
 	struct abi_saved_state before;	/* the aiocb before submission */
 	bool in_ring;			/* submitted to io_uring */
+	bool in_poller;			/* waiting for readiness (poller.c) */
+	bool polled;			/* a stream read served by readiness:
+					 * its read() must not wait */
 	bool orphaned;			/* cancelled in the ring: aio_cancel already
 					 * finished it; the reaper only frees it */
 	bool published;			/* atomic: the result is public already
@@ -214,6 +217,16 @@ void pool_start(struct request *req);
 /* Take back a request that has not started; false if it already runs. */
 bool pool_withdraw(struct request *req);
 void pool_after_fork_child(void);
+
+/* The poller (poller.c), for stream reads the ring does not take; under
+ * engine_lock.  poller_start makes the request READY and waits for its fd
+ * to be readable before handing it to the pool (false: no poller thread
+ * could be started); poller_withdraw takes it back (false: not there). */
+bool poller_start(struct request *req);
+bool poller_withdraw(struct request *req);
+/* Does the poller hold any request? */
+bool poller_waiting(void);
+void poller_after_fork_child(void);
 
 /* The io_uring backend (uring.c), for regular files and block devices.
  * All under engine_lock.  uring_probe sets the ring up if the configuration

@@ -11,7 +11,8 @@
  *    when the READY requests outnumber them, so a burst does not create a
  *    thread per request while the first ones are still starting.
  *  - A worker leaves only when no request is READY, so while any request is
- *    READY at least one worker exists (pool_reserve creates the first).
+ *    READY at least one worker exists (pool_reserve creates the first); the
+ *    last one also stays while the poller holds READY requests.
  *    Hence a failure to create a thread never strands a request: it waits
  *    for an existing worker, or submission fails with EAGAIN.
  *
@@ -87,6 +88,16 @@ worker_main(void *arg)
 			req->state = REQUEST_RUNNING;
 			pthread_mutex_unlock(&engine_lock);
 			ssize_t rc = request_execute(req);
+			if (rc == -EAGAIN && req->polled) {
+				/* Its data went to another reader: wait again. */
+				pthread_mutex_lock(&engine_lock);
+				if (!poller_start(req)) {
+					req->polled = false;
+					req->state = REQUEST_READY;
+					pool_start(req);
+				}
+				continue;
+			}
 			engine_finish(req, rc < 0 ? -1 : rc, rc < 0 ? (int)-rc : 0);
 			pthread_mutex_lock(&engine_lock);
 			continue;
@@ -105,7 +116,9 @@ worker_main(void *arg)
 			coming--;
 		} else {
 			list_remove(&self.idle_link);
-			if (ready_count == 0)
+			/* The poller's reads come to the pool once readable:
+			 * one worker stays for them. */
+			if (ready_count == 0 && (threads > 1 || !poller_waiting()))
 				break;
 		}
 	}

@@ -167,9 +167,10 @@ control_same_file(int theirs, int mine)
 	return memcmp(a, b, (size_t)na) == 0;
 }
 
-/* Is thread tid blocked in a read-type system call on fd? */
+/* Is thread tid blocked in a read-type (or, writing, a write-type) system
+ * call on fd? */
 static inline bool
-control_task_reading(pid_t tid, int fd)
+control_task_blocked_on(pid_t tid, int fd, bool writing)
 {
 	char path[64], text[256];
 	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
@@ -185,23 +186,27 @@ control_task_reading(pid_t tid, int fd)
 	unsigned long arg0;
 	if (sscanf(text, "%ld 0x%lx", &nr, &arg0) != 2)
 		return false;	/* "running" */
-	bool is_read = nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
-		       nr == SYS_preadv || nr == SYS_preadv2;
-	if (!is_read)
+	bool matches = writing
+		? nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev ||
+		  nr == SYS_pwritev || nr == SYS_pwritev2
+		: nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
+		  nr == SYS_preadv || nr == SYS_preadv2;
+	if (!matches)
 		return false;
 	if (arg0 == (unsigned long)fd)
 		return true;
-	/* The library reads through a private duplicate of the fd: compare the
-	 * files, not the numbers.  Through /proc, not fstat: the duplicate is
-	 * the library's, and may be closed under us (ThreadSanitizer would call
-	 * an fstat of it a race with that close). */
+	/* The library may run requests on a private duplicate of the fd:
+	 * compare the files, not the numbers.  Through /proc, not fstat: the
+	 * duplicate is the library's, and may be closed under us
+	 * (ThreadSanitizer would call an fstat of it a race with that close). */
 	return arg0 <= INT_MAX && control_same_file((int)arg0, fd);
 }
 
-/* Threads of this process (other than the caller) blocked in a read on any of
- * fds; stores up to max of their ids in tids, returns how many. */
+/* Threads of this process (other than the caller) blocked reading (or
+ * writing) any of fds; stores up to max of their ids in tids, returns how
+ * many. */
 static inline int
-control_readers(const int *fds, int nfds, pid_t *tids, int max)
+control_blocked(const int *fds, int nfds, bool writing, pid_t *tids, int max)
 {
 	DIR *d = opendir("/proc/self/task");
 	ck_assert_ptr_nonnull(d);
@@ -215,7 +220,7 @@ control_readers(const int *fds, int nfds, pid_t *tids, int max)
 		if (tid == self)
 			continue;
 		for (int i = 0; i < nfds; i++) {
-			if (control_task_reading(tid, fds[i])) {
+			if (control_task_blocked_on(tid, fds[i], writing)) {
 				if (tids && found < max)
 					tids[found] = tid;
 				found++;
@@ -227,30 +232,53 @@ control_readers(const int *fds, int nfds, pid_t *tids, int max)
 	return found;
 }
 
-/* Does the library run stream reads in io_uring?  Then a read waiting for
- * data waits in the kernel, in no thread of ours. */
-static inline bool
-control_stream_reads_in_ring(void)
-{
-	struct aio_posix_stats stats;
-	return aio_posix_get_stats(&stats, sizeof stats) == 0 &&
-	       strcmp(stats.backend, "uring") == 0;
-}
-
-/* Wait (bounded) until at least want threads are blocked reading fds.  With
- * io_uring no thread blocks: the reads are in the ring once submitted, and
- * want is returned at once (tids are not filled). */
+/* Wait (bounded) until at least want threads are blocked writing fds. */
 static inline int
-control_await_readers(const int *fds, int nfds, int want, pid_t *tids, int max)
+control_await_writers(const int *fds, int nfds, int want, pid_t *tids, int max)
 {
-	if (control_stream_reads_in_ring())
-		return want;
 	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
 	int n;
-	while ((n = control_readers(fds, nfds, tids, max)) < want &&
+	while ((n = control_blocked(fds, nfds, true, tids, max)) < want &&
 	       control_now_ns() < deadline)
 		control_pause();
 	return n;
+}
+
+/* Fill pipe p to the brim, so that a write to p[1] blocks.  Through a second
+ * open file description of the write end, non-blocking, so that p[1] itself
+ * stays blocking.  Returns how many bytes it wrote. */
+static inline size_t
+control_fill_pipe(int p[2])
+{
+	char path[64], chunk[4096];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+	int w = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(w, 0);
+	memset(chunk, 'f', sizeof chunk);
+	size_t total = 0;
+	/* Whole pages while they fit, then single bytes for what is left. */
+	for (size_t size = sizeof chunk; size > 0; size = size > 1 ? 1 : 0) {
+		ssize_t n;
+		while ((n = write(w, chunk, size)) > 0)
+			total += (size_t)n;
+		ck_assert_int_eq(errno, EAGAIN);
+	}
+	close(w);
+	return total;
+}
+
+/* Read and check count filler bytes (control_fill_pipe's) from p[0]. */
+static inline void
+control_drain_filler(int p[2], size_t count)
+{
+	char chunk[4096];
+	while (count > 0) {
+		ssize_t n = read(p[0], chunk, count < sizeof chunk ? count : sizeof chunk);
+		ck_assert_int_gt(n, 0);
+		for (ssize_t i = 0; i < n; i++)
+			ck_assert_int_eq(chunk[i], 'f');
+		count -= (size_t)n;
+	}
 }
 
 /* Is thread tid asleep in a futex, poll or similar wait? */

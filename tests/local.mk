@@ -24,14 +24,14 @@ include tests/io.mk
 include tests/control.mk
 include tests/robust.mk
 
-check_PROGRAMS += tests/test-stats tests/test-uring tests/test-priority tests/test-capacity
-TESTS += tests/test-stats tests/test-uring tests/test-priority tests/test-capacity
+check_PROGRAMS += tests/test-stats tests/test-streams tests/test-priority tests/test-capacity
+TESTS += tests/test-stats tests/test-streams tests/test-priority tests/test-capacity
 tests_test_stats_SOURCES = tests/test-stats.c
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
 tests_test_stats_LDADD = $(TEST_LIBS)
-tests_test_uring_SOURCES = tests/test-uring.c
-tests_test_uring_CFLAGS = $(TEST_CFLAGS)
-tests_test_uring_LDADD = $(TEST_LIBS)
+tests_test_streams_SOURCES = tests/test-streams.c
+tests_test_streams_CFLAGS = $(TEST_CFLAGS)
+tests_test_streams_LDADD = $(TEST_LIBS)
 tests_test_priority_SOURCES = tests/test-priority.c
 tests_test_priority_CFLAGS = $(TEST_CFLAGS)
 tests_test_priority_LDADD = $(TEST_LIBS)

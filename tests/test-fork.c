@@ -158,8 +158,8 @@ START_TEST(fork_with_requests_in_flight)
 		test_prepare(&cbs[i], p[0], bufs[i], CHUNK, 0);
 		ck_assert_int_eq(aio_read(&cbs[i]), 0);
 	}
-	/* The first is running in a worker when we fork; the second waits. */
-	ck_assert_int_ge(control_await_readers(&p[0], 1, 1, NULL, 0), 1);
+	/* The first waits for data when we fork (in the ring, or in the
+	 * poller); the second waits behind it. */
 
 	control_before_fork();
 	pid_t pid = fork();
@@ -254,9 +254,19 @@ child_exit_with_outstanding(bool thread_notification)
 		if (aio_read(&leftover[i]) != 0)
 			_exit(4);
 	}
-	/* Make sure one of them is blocked inside a worker (with the thread
-	 * pool; io_uring waits for the pipe in the kernel). */
-	control_await_readers(&p[0], 1, 1, NULL, 0);
+	/* The first waits for data (in the ring, or in the poller), the
+	 * others behind it; and a write to a full pipe is blocked in a
+	 * worker. */
+	int q[2];
+	if (pipe(q) != 0)
+		_exit(3);
+	control_fill_pipe(q);
+	static struct aiocb stuck;
+	static char stuck_buffer[CHUNK];
+	test_prepare(&stuck, q[1], stuck_buffer, CHUNK, 0);
+	if (aio_write(&stuck) != 0)
+		_exit(4);
+	control_await_writers(&q[1], 1, 1, NULL, 0);
 	exit(0);
 }
 

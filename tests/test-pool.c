@@ -45,36 +45,44 @@ many_requests_complete(void)
 	close(fd);
 }
 
-/* Reads blocked on PIPES separate pipes. */
+/* Writes blocked on PIPES separate full pipes: each holds a worker (a
+ * stream read would not: it waits for readiness, in no worker). */
 struct blocked {
 	int pipes[PIPES][2];
 	int fds[PIPES];
+	size_t filler[PIPES];
 	struct aiocb cbs[PIPES];
 	char bufs[PIPES][PIECE];
 };
 
 static void
-block_reads(struct blocked *b)
+block_writes(struct blocked *b)
 {
 	for (int i = 0; i < PIPES; i++) {
 		control_pipe(b->pipes[i]);
-		b->fds[i] = b->pipes[i][0];
+		b->filler[i] = control_fill_pipe(b->pipes[i]);
+		b->fds[i] = b->pipes[i][1];
+		memset(b->bufs[i], '0' + i, PIECE);
 		test_prepare(&b->cbs[i], b->fds[i], b->bufs[i], PIECE, 0);
-		ck_assert_int_eq(aio_read(&b->cbs[i]), 0);
+		ck_assert_int_eq(aio_write(&b->cbs[i]), 0);
 	}
 }
 
 static void
-release_reads(struct blocked *b)
+release_writes(struct blocked *b)
 {
-	for (int i = 0; i < PIPES; i++) {
-		char data[PIECE];
-		memset(data, '0' + i, PIECE);
-		test_write_all(b->pipes[i][1], data, PIECE);
-	}
+	for (int i = 0; i < PIPES; i++)
+		control_drain_filler(b->pipes[i], b->filler[i]);
 	for (int i = 0; i < PIPES; i++) {
 		ck_assert_int_eq(test_wait(&b->cbs[i], 0), PIECE);
-		ck_assert_int_eq(b->bufs[i][0], '0' + i);
+		char data[PIECE];
+		size_t got = 0;
+		while (got < PIECE) {
+			ssize_t n = read(b->pipes[i][0], data + got, PIECE - got);
+			ck_assert_int_gt(n, 0);
+			got += (size_t)n;
+		}
+		ck_assert_int_eq(data[0], '0' + i);
 		control_close_pipe(b->pipes[i]);
 	}
 }
@@ -103,24 +111,24 @@ thread_baseline(void)
 	return control_thread_count();
 }
 
-/* With at most max workers and PIPES > max blocking reads: exactly max
- * readers block, and no thread beyond max was created. */
+/* With at most max workers and PIPES > max blocking writes: exactly max
+ * writers block, and no thread beyond max was created. */
 static void
 check_thread_limit(int max)
 {
 	ck_assert_int_lt(max, PIPES);
 	int baseline = thread_baseline();
 	static struct blocked b;
-	block_reads(&b);
-	ck_assert_int_eq(control_await_readers(b.fds, PIPES, max, NULL, 0), max);
+	block_writes(&b);
+	ck_assert_int_eq(control_await_writers(b.fds, PIPES, max, NULL, 0), max);
 	ck_assert_int_le(control_thread_count() - baseline, max);
-	ck_assert_int_eq(control_readers(b.fds, PIPES, NULL, 0), max);
+	ck_assert_int_eq(control_blocked(b.fds, PIPES, true, NULL, 0), max);
 	/* The ones without a worker are still waiting, not failed. */
 	int in_progress = 0;
 	for (int i = 0; i < PIPES; i++)
 		in_progress += aio_error(&b.cbs[i]) == EINPROGRESS;
 	ck_assert_int_eq(in_progress, PIPES);
-	release_reads(&b);
+	release_writes(&b);
 }
 
 START_TEST(aio_init_two_threads)
@@ -184,15 +192,15 @@ START_TEST(aio_init_after_first_use_harmless)
 }
 END_TEST
 
-/* Workers made busy on blocking reads, then left idle: they leave. */
+/* Workers made busy on blocking writes, then left idle: they leave. */
 static void
 check_idle_workers_leave(void)
 {
 	static struct blocked b;
 	pid_t tids[PIPES];
-	block_reads(&b);
-	ck_assert_int_eq(control_await_readers(b.fds, PIPES, PIPES, tids, PIPES), PIPES);
-	release_reads(&b);
+	block_writes(&b);
+	ck_assert_int_eq(control_await_writers(b.fds, PIPES, PIPES, tids, PIPES), PIPES);
+	release_writes(&b);
 
 	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
 	int alive;

@@ -1,12 +1,12 @@
 /* test-priority: aio_reqprio orders the requests waiting for a worker.
  *
- * One worker, held by a read on an empty pipe.  Three writes to a second
+ * One worker, held by a write to a full pipe.  Three writes to a second
  * pipe, each through its own duplicate of the write end (so each has its
  * own queue and none waits on another's FIFO), with aio_reqprio 20, 10 and
  * 0, submitted in that order: all three wait.  When the worker is free, it
  * must serve them by priority, and the bytes arrive in the pipe as 0, 10,
  * 20.  A property of the thread pool, so the test pins it. */
-#include "testutil.h"
+#include "control-util.h"
 
 START_TEST(waiting_requests_served_by_priority)
 {
@@ -14,10 +14,11 @@ START_TEST(waiting_requests_served_by_priority)
 	ck_assert_int_eq(pipe(hold), 0);
 	ck_assert_int_eq(pipe(out), 0);
 
-	char held;
+	size_t filler = control_fill_pipe(hold);
+	char held = 'x';
 	struct aiocb blocker;
-	test_prepare(&blocker, hold[0], &held, 1, 0);
-	ck_assert_int_eq(aio_read(&blocker), 0);
+	test_prepare(&blocker, hold[1], &held, 1, 0);
+	ck_assert_int_eq(aio_write(&blocker), 0);
 
 	static const int priorities[3] = { 20, 10, 0 };
 	static const char marks[3] = { 'c', 'b', 'a' };
@@ -30,10 +31,10 @@ START_TEST(waiting_requests_served_by_priority)
 		writes[i].aio_reqprio = priorities[i];
 		ck_assert_int_eq(aio_write(&writes[i]), 0);
 	}
-	/* The worker may not have reached the blocking read yet when the writes
-	 * arrive; the read was first in line, so it is served first anyway,
-	 * and the writes wait behind it. */
-	ck_assert_int_eq(write(hold[1], "x", 1), 1);
+	/* The worker may not have reached the blocking write yet when the
+	 * others arrive; it was first in line, so it is served first anyway,
+	 * and the others wait behind it. */
+	control_drain_filler(hold, filler);
 	ck_assert_int_eq(test_wait(&blocker, 0), 1);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(test_wait(&writes[i], 0), 1);
