@@ -110,6 +110,7 @@ static bool waiters_sleep_in_ring;	/* atomic: aio_suspend may wait here */
 static struct request *reaped;		/* atomic: the reaped list, newest
 					 * batch first */
 static unsigned quiet_windows;		/* atomic: quiet_end calls so far */
+static bool reaper_sleeps_for_good;	/* atomic: in a sleep without timeout */
 
 /* How long the reaper lets the reaped list wait, or a quiet window's lost
  * signal, before it looks itself. */
@@ -206,11 +207,23 @@ quiet_begin(void)
 	return true;
 }
 
+/* After a quiet window the reaper looks again within HEAL_MILLISECONDS,
+ * in case the kernel lost a signal to its race with the re-enabling: it
+ * checks quiet_windows before it sleeps, and a reaper already asleep for
+ * good is woken here (Dekker's pattern on the two sequentially consistent
+ * variables).  While windows follow each other, it sleeps with a timeout,
+ * and nobody pays for a wake-up. */
 static void
 quiet_end(void)
 {
 	__atomic_fetch_and(ring.cq.kflags, ~(unsigned)IORING_CQ_EVENTFD_DISABLED, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&quiet_windows, 1, __ATOMIC_SEQ_CST);
+	bool asleep = true;
+	if (__atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&in_ring, __ATOMIC_RELAXED) > 0 &&
+	    __atomic_compare_exchange_n(&reaper_sleeps_for_good, &asleep, false, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		poke_reaper();
 }
 
 static bool
@@ -469,13 +482,18 @@ reaper_main(void *unused)
 			 * been lost to the kernel's race with quiet_end; a
 			 * reaped list may hold what nobody hurried us for.
 			 * Either way, look again soon by ourselves. */
-			unsigned windows = __atomic_load_n(&quiet_windows, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&reaper_sleeps_for_good, true, __ATOMIC_SEQ_CST);
+			unsigned windows = __atomic_load_n(&quiet_windows, __ATOMIC_SEQ_CST);
 			bool heal = (windows != windows_seen &&
 				     __atomic_load_n(&in_ring, __ATOMIC_RELAXED) > 0) ||
 				    __atomic_load_n(&reaped, __ATOMIC_RELAXED);
 			windows_seen = windows;
+			if (heal)
+				__atomic_store_n(&reaper_sleeps_for_good, false, __ATOMIC_RELAXED);
 			struct pollfd event = { .fd = completion_event, .events = POLLIN };
-			if (poll(&event, 1, heal ? HEAL_MILLISECONDS : -1) > 0) {
+			int ready = poll(&event, 1, heal ? HEAL_MILLISECONDS : -1);
+			__atomic_store_n(&reaper_sleeps_for_good, false, __ATOMIC_RELAXED);
+			if (ready > 0) {
 				uint64_t count;
 				if (read(completion_event, &count, sizeof count) < 0 &&
 				    errno != EINTR && errno != EAGAIN)
