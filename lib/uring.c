@@ -37,10 +37,12 @@
  *    fills an entry, and uring_flush, called before engine_lock is released
  *    wherever requests may have started, submits them all with one system
  *    call (a whole lio_listio goes in one submission).
- *  - The completion queue is read only by the holder of reap_role, a futex
- *    word taken with a compare-and-swap: 0 free, 1 taken, 2 taken while the
- *    reaper thread sleeps until it is free.  Everyone but the reaper only
- *    ever tries to take it, so a signal handler never deadlocks on it.
+ *  - The completion queue is read only by the holder of reap_role, a word
+ *    taken with a compare-and-swap that holds the holder's pthread_self()
+ *    (so a signal handler can tell it interrupted the holder), and a mark
+ *    bit the reaper sets when it finds the role taken, so that the holder
+ *    signals the eventfd when it gives the role back.  Nobody ever waits for
+ *    the role, so a signal handler never deadlocks on it.
  *    Results are published before the role is given back (release), so a
  *    thread that takes it next (acquire) and finds its aiocb in progress
  *    knows that its completion has not been reaped yet.
