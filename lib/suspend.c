@@ -7,7 +7,10 @@
  * wake system call only when waiter_count says someone may sleep.  All four
  * accesses are sequentially consistent, so either the finisher sees the
  * waiter registered and wakes it, or the waiter sees the new count (and,
- * through it, the published result) and does not sleep.
+ * through it, the published result) and does not sleep.  A waiter whose
+ * every entry is in the io_uring ring sleeps there instead, woken by the
+ * kernel (uring_wait), and does not register: finishers then skip the
+ * wake system call.
  *
  * No lock and no allocation anywhere on the waiting side: aio_suspend is
  * async-signal-safe.  It is also a cancellation point: the thread accepts
@@ -56,9 +59,32 @@ suspend_any_done(const struct aiocb *const list[], int count)
 }
 
 static void
-leave_waiters(void *unused)
+leave_waiters(void *registered)
 {
+	if (*(bool *)registered)
+		__atomic_fetch_sub(&waiter_count, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The futex wait, registered in waiter_count only meanwhile: a thread
+ * asleep in the ring is woken by the kernel, and a finisher need not make
+ * the wake system call for it.  0, EINTR, ETIMEDOUT, EAGAIN. */
+static int
+futex_wait_registered(const struct aiocb *const list[], int nent,
+		      const struct timespec *deadline, bool *registered)
+{
+	__atomic_fetch_add(&waiter_count, 1, __ATOMIC_SEQ_CST);
+	*registered = true;
+	int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
+	int rc = 0;
+	if (!suspend_any_done(list, nent)) {
+		int old_type;
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+		rc = futex_wait_until(&completion_count, seen, deadline);
+		pthread_setcanceltype(old_type, NULL);
+	}
+	*registered = false;
 	__atomic_fetch_sub(&waiter_count, 1, __ATOMIC_SEQ_CST);
+	return rc;
 }
 
 /* Far enough to mean "no deadline", near enough not to overflow. */
@@ -105,20 +131,15 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	}
 
 	int result = 0, error = 0;
-	__atomic_fetch_add(&waiter_count, 1, __ATOMIC_SEQ_CST);
-	pthread_cleanup_push(leave_waiters, NULL);
+	bool registered = false;
+	pthread_cleanup_push(leave_waiters, &registered);
 	for (;;) {
-		int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
 		if (suspend_any_done(list, nent))
 			break;
 		/* In the ring when it can, to be woken by the kernel itself. */
 		int rc = uring_wait(list, nent, &deadline);
-		if (rc == ENOTSUP) {
-			int old_type;
-			pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-			rc = futex_wait_until(&completion_count, seen, &deadline);
-			pthread_setcanceltype(old_type, NULL);
-		}
+		if (rc == ENOTSUP)
+			rc = futex_wait_registered(list, nent, &deadline, &registered);
 		if (rc != EINTR && rc != ETIMEDOUT)
 			continue;	/* woken, or the count moved on: look again */
 		if (suspend_any_done(list, nent))
@@ -131,7 +152,7 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 		error = rc == EINTR ? EINTR : EAGAIN;
 		break;
 	}
-	pthread_cleanup_pop(1);
+	pthread_cleanup_pop(0);
 	if (result)
 		errno = error;
 	return result;
