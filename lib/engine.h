@@ -213,6 +213,10 @@ void request_discard(struct request *req);
  * none can be created); after it, pool_start cannot fail: a worker only
  * leaves when no request is READY. */
 int pool_reserve(void);
+/* Start a detached thread of the library's own, every signal blocked, so
+ * that signals meant for the application never land on it and its system
+ * calls are never interrupted: 0 or EAGAIN. */
+int library_thread_start(void *(*main)(void *));
 void pool_start(struct request *req);
 /* Take back a request that has not started; false if it already runs. */
 bool pool_withdraw(struct request *req);

@@ -130,19 +130,7 @@ start_thread(void)
 	if (wake_fd < 0)
 		return false;
 	wake_fd = fd_move_high(wake_fd);
-	pthread_attr_t attributes;
-	sigset_t all;
-	pthread_t thread;
-	sigfillset(&all);
-	int rc = pthread_attr_init(&attributes);
-	if (rc == 0) {
-		pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setsigmask_np(&attributes, &all);
-		rc = FAULT(FAULT_THREAD_CREATE) ? EAGAIN
-			: pthread_create(&thread, &attributes, poller_main, NULL);
-		pthread_attr_destroy(&attributes);
-	}
-	if (rc != 0) {
+	if (library_thread_start(poller_main) != 0) {
 		close(wake_fd);
 		wake_fd = -1;
 		return false;

@@ -129,9 +129,8 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Called under engine_lock; the new worker waits for the lock to start. */
-static int
-spawn_worker(void)
+int
+library_thread_start(void *(*main)(void *))
 {
 	pthread_attr_t attributes;
 	sigset_t all;
@@ -145,9 +144,16 @@ spawn_worker(void)
 		rc = pthread_attr_setsigmask_np(&attributes, &all);
 	if (rc == 0)
 		rc = FAULT(FAULT_THREAD_CREATE) ? EAGAIN
-			: pthread_create(&thread, &attributes, worker_main, NULL);
+			: pthread_create(&thread, &attributes, main, NULL);
 	pthread_attr_destroy(&attributes);
-	if (rc != 0)
+	return rc == 0 ? 0 : EAGAIN;
+}
+
+/* Called under engine_lock; the new worker waits for the lock to start. */
+static int
+spawn_worker(void)
+{
+	if (library_thread_start(worker_main) != 0)
 		return EAGAIN;
 	threads++;
 	coming++;

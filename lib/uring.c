@@ -571,19 +571,7 @@ ring_ready(void)
 	unsubmitted = 0;
 	reaped = NULL;
 	reap_role = completion_event < 0 ? ROLE_MARKED : 0;	/* nobody's: for good */
-	pthread_attr_t attributes;
-	sigset_t all;
-	pthread_t thread;
-	sigfillset(&all);
-	int rc = pthread_attr_init(&attributes);
-	if (rc == 0) {
-		pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setsigmask_np(&attributes, &all);
-		rc = FAULT(FAULT_THREAD_CREATE) ? EAGAIN
-			: pthread_create(&thread, &attributes, reaper_main, NULL);
-		pthread_attr_destroy(&attributes);
-	}
-	if (rc != 0) {
+	if (library_thread_start(reaper_main) != 0) {
 		io_uring_queue_exit(&ring);
 		if (completion_event >= 0)
 			close(completion_event);
