@@ -90,6 +90,58 @@ START_TEST(signal_on_pipe_read_after_completion)
 }
 END_TEST
 
+/* Writes to a pipe once the given thread sleeps (in aio_suspend). */
+struct late_writer {
+	pid_t sleeper;
+	int fd;
+};
+
+static void *
+late_writer_main(void *arg)
+{
+	struct late_writer *w = arg;
+	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	while (!control_task_sleeping(w->sleeper) && control_now_ns() < deadline)
+		control_pause();
+	test_write_all(w->fd, "reaped!!", 8);
+	return NULL;
+}
+
+START_TEST(signal_once_when_the_waiter_reaps_it)
+{
+	/* aio_suspend may reap the completion itself (in the ring); the
+	 * signal must still come, once. */
+	int signo = SIGRTMIN + 6;
+	control_block(signo);
+	int p[2];
+	control_pipe(p);
+	static struct aiocb cb;
+	static char buffer[8];
+	test_prepare(&cb, p[0], buffer, sizeof buffer, 0);
+	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+	cb.aio_sigevent.sigev_signo = signo;
+	cb.aio_sigevent.sigev_value.sival_int = 88;
+	ck_assert_int_eq(aio_read(&cb), 0);
+	struct late_writer w = { gettid(), p[1] };
+	pthread_t writer;
+	ck_assert_int_eq(pthread_create(&writer, NULL, late_writer_main, &w), 0);
+	const struct aiocb *list[1] = { &cb };
+	struct timespec bound = control_ms(2 * CONTROL_BOUND_NS / 1000000);
+	ck_assert_int_eq(aio_suspend(list, 1, &bound), 0);
+	ck_assert_int_eq(pthread_join(writer, NULL), 0);
+	ck_assert_int_eq(aio_error(&cb), 0);
+	ck_assert_int_eq(aio_return(&cb), 8);
+
+	siginfo_t info;
+	ck_assert_int_eq(control_sigwait(signo, &info, 10000), signo);
+	ck_assert_int_eq(info.si_value.sival_int, 88);
+	errno = 0;
+	ck_assert_int_eq(control_sigwait(signo, &info, 100), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	control_close_pipe(p);
+}
+END_TEST
+
 START_TEST(signal_exact_count)
 {
 	enum { N = 32 };
@@ -444,6 +496,7 @@ notify_suite(void)
 	TCase *tc = control_tcase("signal");
 	tcase_add_test(tc, signal_carries_info);
 	tcase_add_test(tc, signal_on_pipe_read_after_completion);
+	tcase_add_test(tc, signal_once_when_the_waiter_reaps_it);
 	tcase_add_test(tc, signal_exact_count);
 	tcase_add_test(tc, signal_number_zero_sends_nothing);
 	suite_add_tcase(s, tc);
