@@ -62,20 +62,28 @@ START_TEST(signal_carries_info)
 }
 END_TEST
 
+/* A read of 8 bytes on a new pipe p, notified by signo (blocked) with
+ * value. */
+static void
+start_signalled_pipe_read(struct aiocb *cb, int p[2], char buffer[8], int signo, int value)
+{
+	control_block(signo);
+	control_pipe(p);
+	test_prepare(cb, p[0], buffer, 8, 0);
+	cb->aio_sigevent.sigev_notify = SIGEV_SIGNAL;
+	cb->aio_sigevent.sigev_signo = signo;
+	cb->aio_sigevent.sigev_value.sival_int = value;
+	ck_assert_int_eq(aio_read(cb), 0);
+}
+
 START_TEST(signal_on_pipe_read_after_completion)
 {
 	/* The signal cannot be sent before the data arrives. */
 	int signo = SIGRTMIN + 5;
-	control_block(signo);
 	int p[2];
-	control_pipe(p);
 	static struct aiocb cb;
 	static char buffer[8];
-	test_prepare(&cb, p[0], buffer, sizeof buffer, 0);
-	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
-	cb.aio_sigevent.sigev_signo = signo;
-	cb.aio_sigevent.sigev_value.sival_int = 77;
-	ck_assert_int_eq(aio_read(&cb), 0);
+	start_signalled_pipe_read(&cb, p, buffer, signo, 77);
 	siginfo_t info;
 	errno = 0;
 	ck_assert_int_eq(control_sigwait(signo, &info, 0), -1);
@@ -112,16 +120,10 @@ START_TEST(signal_once_when_the_waiter_reaps_it)
 	/* aio_suspend may reap the completion itself (in the ring); the
 	 * signal must still come, once. */
 	int signo = SIGRTMIN + 6;
-	control_block(signo);
 	int p[2];
-	control_pipe(p);
 	static struct aiocb cb;
 	static char buffer[8];
-	test_prepare(&cb, p[0], buffer, sizeof buffer, 0);
-	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
-	cb.aio_sigevent.sigev_signo = signo;
-	cb.aio_sigevent.sigev_value.sival_int = 88;
-	ck_assert_int_eq(aio_read(&cb), 0);
+	start_signalled_pipe_read(&cb, p, buffer, signo, 88);
 	struct late_writer w = { gettid(), p[1] };
 	pthread_t writer;
 	ck_assert_int_eq(pthread_create(&writer, NULL, late_writer_main, &w), 0);
