@@ -93,6 +93,8 @@ static struct fd_queue **buckets;
 static size_t bucket_count;		/* a power of two, or 0 */
 static size_t queue_count;
 static int outstanding;			/* requests admitted, not finished */
+int engine_published_early;		/* atomic: of those, published by
+					 * uring.c and not yet finished */
 static pid_t engine_pid;		/* getpid(), kept for kcmp */
 static bool kcmp_usable = true;
 static int private_fd_floor = 3;	/* where our duplicates go: see init */
@@ -417,7 +419,10 @@ engine_reserve(struct request **requests, int count)
 	report_first_request();
 	uring_settle();		/* requests reaped elsewhere leave their places */
 	pthread_mutex_lock(&engine_lock);
-	int error = count > config.max_requests - outstanding ? EAGAIN : pool_reserve();
+	/* A request whose result is public is done for the application,
+	 * which may resubmit at once, before it is finished here. */
+	int in_flight = outstanding - __atomic_load_n(&engine_published_early, __ATOMIC_RELAXED);
+	int error = count > config.max_requests - in_flight ? EAGAIN : pool_reserve();
 	int found = 0;
 	if (error == 0) {
 		for (; found < count; found++) {
@@ -548,6 +553,8 @@ engine_finish_many(struct request **requests, int count)
 			abi_publish(req->aiocb, req->result, req->error);
 			published_here = true;
 			stats_count_completion(req->error);
+		} else {
+			__atomic_sub_fetch(&engine_published_early, 1, __ATOMIC_RELAXED);
 		}
 		struct fd_queue *q = req->queue;
 		dequeue(req);
@@ -739,6 +746,7 @@ fork_child(void)
 	pthread_mutex_init(&engine_lock, NULL);
 	engine_pid = getpid();
 	outstanding = 0;
+	engine_published_early = 0;
 	pool_after_fork_child();
 	poller_after_fork_child();
 	uring_after_fork_child();

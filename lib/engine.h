@@ -180,6 +180,10 @@ void engine_finish(struct request *req, ssize_t result, int error);
  * fields are set, under one hold of engine_lock. */
 #define ENGINE_FINISH_BATCH 64
 void engine_finish_many(struct request **requests, int count);
+/* Requests uring.c published outside engine_lock, not yet finished: they
+ * no longer count against AIO_POSIX_MAX_REQUESTS.  Raised before the
+ * result is published. */
+extern int engine_published_early;
 
 /* aio_cancel's work; returns AIO_CANCELED, AIO_NOTCANCELED or AIO_ALLDONE. */
 int engine_cancel(int fd, struct aiocb *aiocb);

@@ -287,6 +287,7 @@ drain_completions(bool *urgent)
 		req->result = res < 0 ? -1 : res;
 		req->error = res < 0 ? -res : 0;
 		if (res != -ECANCELED) {
+			__atomic_add_fetch(&engine_published_early, 1, __ATOMIC_RELAXED);
 			abi_publish(req->aiocb, req->result, req->error);
 			stats_count_completion(req->error);
 			__atomic_store_n(&req->published, true, __ATOMIC_RELEASE);
