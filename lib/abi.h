@@ -12,8 +12,12 @@
  *                     aio_error() can tell a never-submitted aiocb (EINVAL)
  *                     from a finished one.  Keyed to the address so that a
  *                     copied or stale aiocb elsewhere in memory does not pass.
- *     __glibc_reserved[8]  the ring flag: nonzero while the request is in
- *                     the io_uring ring (see abi_set_in_ring).
+ *     __glibc_reserved[8]  the lane: 1 + the index of the submission lane
+ *                     (lane.c) the request went through, 0 for none.
+ *     __glibc_reserved[9]  flags: ABI_IN_RING while the request is in an
+ *                     io_uring ring (its completion will come as a
+ *                     completion queue entry of its lane's ring), and
+ *                     ABI_RETURNED once aio_return has collected it.
  *   The other private fields (__next_prio, __abs_prio, __policy and the rest
  *   of __glibc_reserved) are left alone.
  * - Memory ordering: completion stores __return_value, then publishes
@@ -48,9 +52,12 @@
 #define AIO_EXPORT_64(name, ret, params) \
 	AIO_EXPORT ret name##64 params __attribute__((alias(#name)))
 
-/* What the library keeps in __glibc_reserved: the mark, then the ring flag. */
-#define ABI_RING_FLAG sizeof(uint64_t)
-#define ABI_PRIVATE_BYTES (ABI_RING_FLAG + 1)
+/* What the library keeps in __glibc_reserved: the mark, the lane, the flags. */
+#define ABI_LANE_BYTE sizeof(uint64_t)
+#define ABI_FLAGS_BYTE (ABI_LANE_BYTE + 1)
+#define ABI_PRIVATE_BYTES (ABI_FLAGS_BYTE + 1)
+#define ABI_IN_RING 0x01
+#define ABI_RETURNED 0x02
 
 #if defined(__x86_64__) && !defined(__ILP32__)
 _Static_assert(sizeof(struct aiocb) == 168, "struct aiocb is not glibc's x86_64 layout");
@@ -68,7 +75,7 @@ _Static_assert(offsetof(struct aiocb, __error_code) == offsetof(struct aiocb64, 
 	       "aiocb64 private fields differ");
 _Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
 _Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= ABI_PRIVATE_BYTES,
-	       "no room for the submission mark and the ring flag");
+	       "no room for the submission mark, the lane and the flags");
 
 /* glibc's <aio.h> declares the aiocb and list arguments nonnull, and GCC
  * then deletes a NULL check on them (even with
@@ -104,19 +111,42 @@ abi_error_code(const struct aiocb *cb)
 	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
 }
 
-/* The ring flag: set while the request is in the io_uring ring, so that its
- * completion will come as a completion queue entry (uring.c).  aio_suspend
- * reads it to know whether it may wait in the ring. */
+/* The lane and the flags are written by the submitter before the request
+ * is published to any other thread, and read without ordering by
+ * aio_suspend and aio_return, which only take them as hints about where to
+ * wait and what to count. */
 static inline void
-abi_set_in_ring(struct aiocb *cb, bool in_ring)
+abi_set_lane(struct aiocb *cb, unsigned lane_index)
 {
-	__atomic_store_n(&cb->__glibc_reserved[ABI_RING_FLAG], in_ring, __ATOMIC_RELAXED);
+	__atomic_store_n(&cb->__glibc_reserved[ABI_LANE_BYTE], (char)(lane_index + 1),
+			 __ATOMIC_RELAXED);
+}
+
+/* The lane index, or -1. */
+static inline int
+abi_lane(const struct aiocb *cb)
+{
+	return (unsigned char)__atomic_load_n(&cb->__glibc_reserved[ABI_LANE_BYTE],
+					      __ATOMIC_RELAXED) - 1;
+}
+
+static inline unsigned
+abi_flags(const struct aiocb *cb)
+{
+	return (unsigned char)__atomic_load_n(&cb->__glibc_reserved[ABI_FLAGS_BYTE],
+					      __ATOMIC_RELAXED);
+}
+
+static inline void
+abi_set_flags(struct aiocb *cb, unsigned flags)
+{
+	__atomic_store_n(&cb->__glibc_reserved[ABI_FLAGS_BYTE], (char)flags, __ATOMIC_RELAXED);
 }
 
 static inline bool
 abi_in_ring(const struct aiocb *cb)
 {
-	return __atomic_load_n(&cb->__glibc_reserved[ABI_RING_FLAG], __ATOMIC_RELAXED);
+	return abi_flags(cb) & ABI_IN_RING;
 }
 
 /* The private fields as they were before a submission, so that a refused
@@ -144,7 +174,7 @@ abi_restore(struct aiocb *cb, const struct abi_saved_state *saved)
 }
 
 /* Called by the submitter before the request becomes visible to any other
- * thread (the engine lock publishes it). */
+ * thread (the queue's lock, or the ring, publishes it). */
 static inline void
 abi_mark_in_progress(struct aiocb *cb)
 {
@@ -152,7 +182,8 @@ abi_mark_in_progress(struct aiocb *cb)
 	cb->__return_value = 0;
 	__atomic_store_n(&cb->__error_code, EINPROGRESS, __ATOMIC_RELAXED);
 	memcpy(cb->__glibc_reserved, &mark, sizeof mark);
-	abi_set_in_ring(cb, false);
+	cb->__glibc_reserved[ABI_LANE_BYTE] = 0;
+	cb->__glibc_reserved[ABI_FLAGS_BYTE] = 0;
 }
 
 /* Final state of a request that will never run (refused inside lio_listio). */
@@ -161,6 +192,8 @@ abi_mark_failed(struct aiocb *cb, int error)
 {
 	uint64_t mark = abi_mark_for(cb);
 	memcpy(cb->__glibc_reserved, &mark, sizeof mark);
+	cb->__glibc_reserved[ABI_LANE_BYTE] = 0;
+	cb->__glibc_reserved[ABI_FLAGS_BYTE] = 0;
 	cb->__return_value = -1;
 	__atomic_store_n(&cb->__error_code, error, __ATOMIC_RELEASE);
 }

@@ -2,10 +2,10 @@
  *
  * All or nothing at admission: every request is built first; if any cannot
  * be (no memory), none is queued and the call fails with EAGAIN.  An entry
- * that is invalid (bad opcode aside: LIO_NOP and NULL are skipped) is not
- * queued; its aiocb reports the error through aio_error, unless it is an
- * aiocb still in flight, which is left untouched.  Either way the call then
- * reports EIO once the others are queued (LIO_NOWAIT) or done (LIO_WAIT).
+ * that is invalid (LIO_NOP and NULL are skipped) is not queued; its aiocb
+ * reports the error through aio_error, unless it is an aiocb still in
+ * flight, which is left untouched.  Either way the call then reports EIO
+ * once the others are queued (LIO_NOWAIT) or done (LIO_WAIT).
  *
  * The group lives on the heap with a reference per request plus one for a
  * LIO_WAIT caller, so a caller interrupted by a signal (EINTR) can leave and
@@ -21,55 +21,39 @@
 #include <stdlib.h>
 
 #include "aio-posix.h"
-#include "engine.h"
+#include "backend.h"
 #include "fault.h"
 #include "futex.h"
-
-static void
-group_release(struct list_group *group)
-{
-	if (__atomic_sub_fetch(&group->references, 1, __ATOMIC_ACQ_REL) == 0) {
-		notification_discard(&group->notification);
-		free(group);
-	}
-}
-
-void
-list_group_request_done(struct list_group *group)
-{
-	if (__atomic_sub_fetch(&group->remaining, 1, __ATOMIC_ACQ_REL) == 0) {
-		if (group->waiter)
-			futex_wake_all(&group->remaining);
-		else
-			notification_deliver(&group->notification);
-	}
-	group_release(group);
-}
-
-void
-list_group_forget(struct list_group *group)
-{
-	group_release(group);
-}
+#include "lane.h"
+#include "finish.h"
 
 /* Wait until the group is done.  Restarted under SA_RESTART, EINTR
  * otherwise, as the kernel decides for an untimed futex wait. */
 static int
-group_wait(struct list_group *group)
+group_wait(struct list_group *group, int lane)
 {
+	lane_note_wait();
 	for (;;) {
 		int remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
 		if (remaining == 0)
 			return 0;
 		/* A list of cached reads completes during its submission:
 		 * finish it here rather than wait for the reaper thread. */
-		uring_reap_and_settle();
+		uring_reap((unsigned)lane);
+		core_settle();
 		remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
 		if (remaining == 0)
 			return 0;
 		if (futex_wait_until(&group->remaining, remaining, NULL) == EINTR)
 			return __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE) == 0 ? 0 : EINTR;
 	}
+}
+
+static void
+discard_all(struct request **requests, int count)
+{
+	for (int i = count - 1; i >= 0; i--)
+		request_discard(requests[i]);
 }
 
 static int
@@ -80,11 +64,12 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		errno = EINVAL;
 		return -1;
 	}
+	library_init();
+	struct lane *lane = lane_current();
 
 	struct list_group *group = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *group);
-	/* Twice nent: the second half holds requests completed at submission. */
 	struct request **requests = FAULT(FAULT_ALLOC) ? NULL
-		: calloc(nent ? 2 * (size_t)nent : 1, sizeof *requests);
+		: calloc(nent ? (size_t)nent : 1, sizeof *requests);
 	if (!group || !requests) {
 		free(group);
 		free(requests);
@@ -121,14 +106,15 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 			failed++;
 			continue;
 		}
+		struct request *req = request_new();
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		struct request *req = request_from_aiocb(cb, op, flags_cache);
-		if (!req) {
-			int error = errno;
+		if (!req || !request_prepare(req, cb, op, flags_cache)) {
+			int error = req ? errno : EAGAIN;
+			if (req)
+				request_free(req);
 			if (error == EAGAIN) {
-				for (int j = count - 1; j >= 0; j--)
-					request_discard(requests[j]);
+				discard_all(requests, count);
 				notification_discard(&group->notification);
 				free(group);
 				free(requests);
@@ -147,35 +133,14 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	group->remaining = count;
 	group->references = count + (mode == LIO_WAIT ? 1 : 0);
 	if (count > 0) {
-		int error = engine_reserve(requests, count);
+		int error = core_submit_list(requests, count);
 		if (error) {
-			for (int i = count - 1; i >= 0; i--)
-				request_discard(requests[i]);
+			discard_all(requests, count);
 			notification_discard(&group->notification);
 			free(group);
 			free(requests);
 			errno = error;
 			return -1;
-		}
-		/* Complete what can be at once; queue the rest in list order
-		 * (streams and the fsync barrier depend on it).  The ones done
-		 * move to the second half of the array: once queued, a request
-		 * may be finished and freed by a worker at any moment. */
-		struct request **done = requests + nent;
-		int queued = 0, done_count = 0;
-		/* With the ring, the kernel does the same for the whole list in
-		 * one system call (uring.c). */
-		bool try_inline = !uring_active();
-		for (int i = 0; i < count; i++) {
-			if (try_inline && inline_try(requests[i]))
-				done[done_count++] = requests[i];
-			else
-				requests[queued++] = requests[i];
-		}
-		engine_commit(requests, queued, done, done_count);
-		for (int i = 0; i < done_count; i++) {
-			inline_finish(done[i]);
-			request_free(done[i]);
 		}
 	}
 	free(requests);
@@ -187,8 +152,8 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 			free(group);
 		}
 	} else {
-		int error = group_wait(group);
-		group_release(group);
+		int error = group_wait(group, (int)lane->index);
+		list_group_forget(group);	/* the caller's reference */
 		if (error) {
 			errno = error;
 			return -1;

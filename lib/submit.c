@@ -1,5 +1,5 @@
 /* submit.c: aio_read, aio_write and aio_fsync: check the aiocb, build a
- * request, hand it to the engine.
+ * request, hand it to the core.
  *
  * What is refused at once (-1 and errno), before anything is queued:
  *   EINVAL  NULL aiocb; the aiocb is still in flight; negative aio_offset;
@@ -7,7 +7,8 @@
  *           0..AIO_PRIO_DELTA_MAX; a bad sigevent; aio_fsync's op is neither
  *           O_SYNC nor O_DSYNC.
  *   EBADF   aio_fsync on an fd that is not open for writing.
- *   EAGAIN  no memory, or no thread could be created to serve it.
+ *   EAGAIN  no memory, no thread could be created to serve it, or the cap
+ *           of requests in flight (AIO_POSIX_MAX_REQUESTS) is reached.
  * A read or write on a bad or wrong-mode fd is accepted, and reports EBADF
  * through aio_error, as glibc does and portable tests expect.
  */
@@ -18,10 +19,11 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "backend.h"
+#include "lane.h"
+#include "finish.h"
 
-/* Validate an aiocb and fill req from it; false with errno set. */
-static bool
+bool
 request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
@@ -44,7 +46,6 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 		}
 	}
 
-	request_init(req);
 	int error = notification_prepare(&req->notification, &cb->aio_sigevent);
 	if (error) {
 		errno = error;
@@ -57,11 +58,11 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
 	req->offset = cb->aio_offset;
-	if (op == OP_READ && !flags_cache) {
+	if (op == OP_READ) {
 		/* O_DIRECT only decides where a read runs, never its result:
 		 * a hint will do (inline.c), without a system call each time. */
 		req->direct = direct_hint(req->fd);
-	} else if (op == OP_READ || op == OP_WRITE) {
+	} else if (op == OP_WRITE) {
 		/* flags_cache holds the last fd asked and its flags (-2: none). */
 		int flags;
 		if (flags_cache && flags_cache[0] == req->fd) {
@@ -73,29 +74,14 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 				flags_cache[1] = flags;
 			}
 		}
-		req->append = op == OP_WRITE && flags != -1 && (flags & O_APPEND);
+		req->append = flags != -1 && (flags & O_APPEND);
 		req->direct = flags != -1 && (flags & O_DIRECT);
 	}
-	/* Claim the aiocb: from here it reads EINPROGRESS, before the engine
+	/* Claim the aiocb: from here it reads EINPROGRESS, before the core
 	 * can see the request, and a second claim of it fails above. */
 	abi_save(cb, &req->before);
 	abi_mark_in_progress(cb);
 	return true;
-}
-
-struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
-{
-	struct request *req = request_new();
-	if (!req) {
-		errno = EAGAIN;
-		return NULL;
-	}
-	if (!request_prepare(req, cb, op, flags_cache)) {
-		request_free(req);
-		return NULL;
-	}
-	return req;
 }
 
 void
@@ -109,26 +95,17 @@ request_discard(struct request *req)
 static int
 submit(struct aiocb *cb, enum request_op op)
 {
-	/* On the stack first: a request completed at submission never needs
-	 * the heap. */
-	struct request local;
-	if (!request_prepare(&local, cb, op, NULL))
-		return -1;
-	engine_init();
-	report_first_request();
-	if (inline_try(&local)) {
-		inline_finish(&local);
-		return 0;
-	}
+	library_init();
 	struct request *req = request_new();
 	if (!req) {
-		abi_restore(cb, &local.before);
-		notification_discard(&local.notification);
 		errno = EAGAIN;
 		return -1;
 	}
-	request_move(req, &local);
-	int error = engine_admit(&req, 1);
+	if (!request_prepare(req, cb, op, NULL)) {
+		request_free(req);
+		return -1;
+	}
+	int error = core_submit(req);
 	if (error) {
 		request_discard(req);
 		errno = error;

@@ -1,0 +1,54 @@
+/* ring.h: the io_uring backend's own state, shared by uring.c (set-up and
+ * submission) and reap.c (completion).  Only those two include it.
+ */
+#ifndef AIO_POSIX_RING_H
+#define AIO_POSIX_RING_H
+
+#include "config.h"
+
+#ifdef HAVE_LIBURING
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lock.h"
+#include "request.h"
+#include "support.h"
+
+#define RING_ENTRIES 256
+/* Completion queue entries kept free for uring_wake_sleepers. */
+#define WAKE_UP_ROOM 8
+
+enum ring_state { RING_UNMADE, RING_ACTIVE, RING_FAILED };
+
+/* One lane's ring. */
+struct ring {
+	struct io_uring uring;
+	struct lock producers;		/* who fills submission entries */
+	unsigned tail;			/* under producers: the next entry */
+	int state;			/* atomic: enum ring_state */
+	unsigned held;			/* atomic: requests filled in and not
+					 * yet reaped (at most capacity) */
+	unsigned capacity;
+	uintptr_t reap_role;		/* atomic: 0, or the holder's
+					 * pthread_self() | ROLE_MARKED */
+	struct request *reaped;		/* atomic stack: reaped, not settled */
+} __attribute__((aligned(64)));
+
+extern struct ring rings[LANES_MAX];
+
+/* Shared by every ring. */
+extern int completion_event;		/* eventfd the kernel signals at each
+					 * completion; -1: none */
+extern bool waiters_sleep_in_ring;	/* atomic: aio_suspend may wait in a ring */
+extern bool backend_active;		/* atomic: rings may be made */
+
+/* reap.c */
+bool reaper_start(void);
+/* Submit what the ring holds, then collect what completed meanwhile. */
+void ring_submit(struct ring *r, bool may_block);
+void reap_after_fork_child(void);
+
+#endif
+#endif
