@@ -155,19 +155,17 @@ core_settle(void)
 
 /* --- admission ----------------------------------------------------------- */
 
-/* A request the inline backend completed at submission. */
+/* A request the inline backend completed at submission: publish it and
+ * free it, keeping what the finish hook needs. */
 static void
-finish_inline(struct request *req)
+finish_inline(struct request *req, struct finished *after)
 {
 	unsigned lane = (unsigned)req->lane;
 	publish_result(req->aiocb, req->result, 0);
 	LANE_STATS_ADD(lane, completed, 1);
 	LANE_STATS_ADD(lane, completed_at_submission, 1);
-	publish_wake();
-	struct finished after;
-	copy_finished(req, &after);
+	copy_finished(req, after);
 	request_free(req);
-	finish_hook(&after);
 }
 
 static void
@@ -195,6 +193,9 @@ reserve_backend(void)
 	return uring_active() ? 0 : pool_reserve();
 }
 
+/* Both are called with the calling thread's lane held (lane_hold) and let
+ * it go once every request is queued or done, before anything is
+ * delivered. */
 int
 core_submit(struct request *req)
 {
@@ -204,7 +205,11 @@ core_submit(struct request *req)
 	bool stage = lane_stage_wanted(lane, 1);
 	if (!stage && inline_backend.start(req) == START_DONE) {
 		count_submission(req, false);
-		finish_inline(req);
+		struct finished after;
+		finish_inline(req, &after);
+		lane_release();
+		publish_wake();
+		finish_hook(&after);
 		return 0;
 	}
 	int error = reserve_backend();
@@ -225,6 +230,7 @@ core_submit(struct request *req)
 			error = EAGAIN;
 		}
 	}
+	lane_release();
 	if (error) {
 		lane_note_returned(req->lane);	/* it was counted as outstanding */
 		return error;
@@ -281,6 +287,7 @@ core_submit_list(struct request **requests, int count)
 			lane_places_give(count);
 		for (int i = 0; i < count; i++)
 			lane_note_returned((int)lane->index);
+		lane_release();
 		return error;
 	}
 	/* Queue in list order (streams and the fsync barrier depend on it);
@@ -315,13 +322,24 @@ core_submit_list(struct request **requests, int count)
 		shard_unlock(locked);
 	if (done)
 		lane_places_give(done);
-	flush_lanes(flush | (1u << lane->index));
-	/* Finished last: once queued, the others may be freed at any moment,
-	 * but these slots hold only requests done here. */
+	/* Those done here are published and freed now, delivered once the
+	 * hold is let go: a notification may run code of the application. */
+	struct finished *after = done ? calloc((size_t)done, sizeof *after) : NULL;
 	for (int i = 0; i < done; i++) {
-		count_submission(requests[i], false);
-		finish_inline(requests[i]);
+		struct request *req = requests[i];
+		count_submission(req, false);
+		struct finished local;
+		finish_inline(req, after ? &after[i] : &local);
+		if (!after)
+			finish_hook(&local);	/* no memory: deliver as we go */
 	}
+	lane_release();
+	flush_lanes(flush | (1u << lane->index));
+	if (done)
+		publish_wake();
+	for (int i = 0; after && i < done; i++)
+		finish_hook(&after[i]);
+	free(after);
 	core_settle();
 	return 0;
 }
@@ -426,6 +444,22 @@ forget(struct request *req)
 }
 
 static void
+fork_prepare(void)
+{
+	lane_before_fork();
+	for (int i = 0; i < SHARDS; i++)
+		lock_take(&shards[i].lock);
+}
+
+static void
+fork_parent(void)
+{
+	for (int i = SHARDS - 1; i >= 0; i--)
+		lock_give(&shards[i].lock);
+	lane_after_fork_parent();
+}
+
+static void
 fork_child(void)
 {
 	publish_after_fork_child();
@@ -449,7 +483,7 @@ init(void)
 	stats_live->backend = BACKEND_THREADS;
 	if (!uring_probe() && config.backend == BACKEND_URING)
 		fprintf(stderr, "aio-posix: io_uring is not available here; using threads\n");
-	pthread_atfork(NULL, NULL, fork_child);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	report_verbose_start();
 }
 

@@ -65,15 +65,26 @@ struct thread_state {
 	unsigned cached;
 	int places;			/* taken from the process-wide count */
 	bool key_set;
+	struct lock busy;		/* held while building requests (fork) */
+	struct thread_state *next_state; /* threads, under lanes_lock */
 };
 
 static __thread struct thread_state self __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static struct thread_state *states;	/* under lanes_lock */
 
 static void
 thread_exit(void *unused)
 {
+	lock_take(&lanes_lock);
+	for (struct thread_state **link = &states; *link; link = &(*link)->next_state) {
+		if (*link == &self) {
+			*link = self.next_state;
+			break;
+		}
+	}
+	lock_give(&lanes_lock);
 	if (self.lane)
 		__atomic_sub_fetch(&self.lane->threads, 1, __ATOMIC_RELAXED);
 	self.lane = NULL;
@@ -101,6 +112,45 @@ arm_exit_key(void)
 	pthread_once(&exit_key_once, make_exit_key);
 	pthread_setspecific(exit_key, &self);
 	self.key_set = true;
+	lock_take(&lanes_lock);
+	self.next_state = states;
+	states = &self;
+	lock_give(&lanes_lock);
+}
+
+void
+lane_hold(void)
+{
+	if (!self.key_set)
+		arm_exit_key();
+	lock_take(&self.busy);
+}
+
+void
+lane_release(void)
+{
+	lock_give(&self.busy);
+}
+
+/* Fork: wait until no other thread is building requests, so that each
+ * request is either in a queue or in a thread's cache, where the child
+ * finds it. */
+void
+lane_before_fork(void)
+{
+	lock_take(&lanes_lock);
+	for (struct thread_state *state = states; state; state = state->next_state)
+		if (state != &self)
+			lock_take(&state->busy);
+}
+
+void
+lane_after_fork_parent(void)
+{
+	for (struct thread_state *state = states; state; state = state->next_state)
+		if (state != &self)
+			lock_give(&state->busy);
+	lock_give(&lanes_lock);
 }
 
 static struct lane *
@@ -358,7 +408,23 @@ lane_init(void)
 void
 lane_after_fork_child(void)
 {
-	/* Only this thread exists: it keeps its binding and its cache. */
+	/* Only this thread exists: it keeps its binding and its cache; the
+	 * others' caches are freed. */
+	struct thread_state *state = states;
+	while (state) {
+		struct thread_state *next = state->next_state;
+		if (state != &self) {
+			while (state->cache) {
+				struct request *req = state->cache;
+				state->cache = req->next;
+				free(req);
+			}
+		}
+		state = next;
+	}
+	states = self.key_set ? &self : NULL;
+	self.next_state = NULL;
+	lock_reset(&self.busy);
 	lock_reset(&lanes_lock);
 	unsigned used = lanes_used;
 	for (unsigned i = 0; i < used; i++) {

@@ -70,8 +70,15 @@ void lane_note_returned(int lane_index);
 void lane_flush(struct lane *lane, bool may_block);
 void lane_flush_index(unsigned lane_index, bool may_block);
 
-/* Set up once (the first request): fd floor, flusher. */
+/* Around building and admitting requests: a fork waits for it, so that
+ * the child finds every request (in a queue or in a thread's cache). */
+void lane_hold(void);
+void lane_release(void);
+
+/* Set up once (the first request): the fd floor. */
 void lane_init(void);
+void lane_before_fork(void);
+void lane_after_fork_parent(void);
 void lane_after_fork_child(void);
 
 #endif

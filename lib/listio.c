@@ -66,11 +66,13 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	}
 	library_init();
 	struct lane *lane = lane_current();
+	lane_hold();
 
 	struct list_group *group = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *group);
 	struct request **requests = FAULT(FAULT_ALLOC) ? NULL
 		: calloc(nent ? (size_t)nent : 1, sizeof *requests);
 	if (!group || !requests) {
+		lane_release();
 		free(group);
 		free(requests);
 		errno = EAGAIN;
@@ -80,6 +82,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	if (mode == LIO_NOWAIT) {
 		int error = notification_prepare(&group->notification, event);
 		if (error) {
+			lane_release();
 			free(group);
 			free(requests);
 			errno = error;
@@ -115,6 +118,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 				request_free(req);
 			if (error == EAGAIN) {
 				discard_all(requests, count);
+				lane_release();
 				notification_discard(&group->notification);
 				free(group);
 				free(requests);
@@ -132,8 +136,10 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 
 	group->remaining = count;
 	group->references = count + (mode == LIO_WAIT ? 1 : 0);
+	if (count == 0)
+		lane_release();
 	if (count > 0) {
-		int error = core_submit_list(requests, count);
+		int error = core_submit_list(requests, count);	/* lets the hold go */
 		if (error) {
 			discard_all(requests, count);
 			notification_discard(&group->notification);

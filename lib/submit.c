@@ -96,18 +96,22 @@ static int
 submit(struct aiocb *cb, enum request_op op)
 {
 	library_init();
+	lane_current();
+	lane_hold();
 	struct request *req = request_new();
-	if (!req) {
-		errno = EAGAIN;
-		return -1;
-	}
-	if (!request_prepare(req, cb, op, NULL)) {
+	int error = req ? 0 : EAGAIN;
+	if (req && !request_prepare(req, cb, op, NULL)) {
+		error = errno;
 		request_free(req);
-		return -1;
 	}
-	int error = core_submit(req);
 	if (error) {
-		request_discard(req);
+		lane_release();
+	} else {
+		error = core_submit(req);	/* lets the hold go */
+		if (error)
+			request_discard(req);
+	}
+	if (error) {
 		errno = error;
 		return -1;
 	}

@@ -233,7 +233,10 @@ uring_start(struct request *req)
 			    !buffer_resident(req->buffer, req->length));
 	if (FAULT(FAULT_URING_SUBMIT))
 		return START_DECLINED;
-	lock_take(&r->producers);
+	if (!lock_try(&r->producers)) {
+		STATS_ADD(lock_waits, 1);
+		lock_slow(&r->producers);
+	}
 	struct io_uring_sqe *sqe = NULL;
 	if (__atomic_load_n(&r->held, __ATOMIC_RELAXED) < r->capacity)
 		sqe = entry_take(r);
