@@ -217,18 +217,20 @@ core_submit(struct request *req)
 		error = EAGAIN;
 	struct shard *shard = shard_of(req->fd);
 	unsigned flush = 0;
+	bool urgent = false;
 	if (error == 0) {
 		shard_lock(shard);
 		req->queue = queue_get(shard, req->fd, req->lane);
 		if (req->queue) {
 			count_submission(req, true);
 			queue_enqueue(req, !stage, &flush);
-		}
-		shard_unlock(shard);
-		if (!req->queue) {
-			lane_places_give(1);
+			urgent = req->urgent;	/* once unlocked, req may be gone */
+		} else {
 			error = EAGAIN;
 		}
+		shard_unlock(shard);
+		if (error)
+			lane_places_give(1);
 	}
 	lane_release();
 	if (error) {
@@ -236,7 +238,7 @@ core_submit(struct request *req)
 		return error;
 	}
 	/* Staged: the lane is flushed later, unless its batch is full. */
-	if (stage && !req->urgent &&
+	if (stage && !urgent &&
 	    __atomic_add_fetch(&lane->staged, 1, __ATOMIC_RELAXED) < LANE_BATCH &&
 	    lane_note_staged(lane))
 		flush &= ~(1u << lane->index);
@@ -371,7 +373,7 @@ core_cancel(int fd, struct aiocb *aiocb)
 			 * request of this list. */
 			if (__atomic_load_n(&req->published, __ATOMIC_ACQUIRE))
 				continue;
-			if (req->state != REQUEST_WAITING) {
+			if (request_state(req) != REQUEST_WAITING) {
 				const struct backend *home = req->home == HOME_URING ? &uring_backend
 					: req->home == HOME_POLLER ? &poller_backend : &pool_backend;
 				enum cancel_result answer = home->cancel(req);

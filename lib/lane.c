@@ -27,7 +27,7 @@
  * only moves one decision.
  *
  * The flusher.  A thread of the library's own ticks every TICK_MICROSECONDS
- * while anything is staged, and for LINGER_TICKS after; it flushes every
+ * (500 us) while anything is staged, and for LINGER_TICKS (50 ms) after; it flushes every
  * lane whose oldest staged request is older than its previous tick.  A lane
  * stamps staged_tick when it stages into an empty stage; if the flusher is
  * asleep for good then (flusher_asleep, Dekker's pattern with the stamp:
@@ -54,8 +54,8 @@ static unsigned lanes_used;		/* atomic */
 static struct lock lanes_lock = LOCK_INIT;
 
 #define CACHE_KEEP 256
-#define TICK_MICROSECONDS 250
-#define LINGER_TICKS 400		/* 100 ms of nothing staged */
+#define TICK_MICROSECONDS 500
+#define LINGER_TICKS 100		/* 50 ms of nothing staged */
 #define PLACES_CHUNK 32
 #define CHUNKED_CAP 65536
 

@@ -126,7 +126,7 @@ worker_main(void *unused)
 	for (;;) {
 		struct request *req = take_ready();
 		if (req) {
-			req->state = REQUEST_RUNNING;
+			request_set_state(req, REQUEST_RUNNING);
 			wake_one();	/* the rest of a batch: the next worker */
 			pthread_mutex_unlock(&pool_lock);
 			ssize_t rc = request_execute(req);
@@ -237,7 +237,7 @@ pool_flush(unsigned lane, bool may_block)
 		/* No worker, and none to be had: they end with EAGAIN. */
 		struct request *req;
 		while ((req = take_ready())) {
-			req->state = REQUEST_RUNNING;
+			request_set_state(req, REQUEST_RUNNING);
 			req->next = stranded;
 			stranded = req;
 		}
@@ -263,7 +263,7 @@ pool_cancel(struct request *req)
 	pool_flush(req->lane >= 0 ? (unsigned)req->lane : 0, true);
 	pthread_mutex_lock(&pool_lock);
 	enum cancel_result answer = CANCEL_RUNNING;
-	if (req->state == REQUEST_READY) {
+	if (request_state(req) == REQUEST_READY) {
 		list_remove(&req->backend_link);
 		ready_count--;
 		answer = CANCEL_WITHDRAWN;

@@ -256,7 +256,7 @@ make_ready(struct request *req, bool within_call, unsigned *flush)
 		make_duplicate(q);	/* it will run after this call */
 	req->io_fd = q->io_fd;
 	if (uring_backend.start(req) == START_TAKEN) {
-		req->state = REQUEST_RUNNING;
+		request_set_state(req, REQUEST_RUNNING);
 		req->home = HOME_URING;
 		note_flush(req, flush);
 		return;
@@ -265,7 +265,7 @@ make_ready(struct request *req, bool within_call, unsigned *flush)
 	 * closed its fd. */
 	make_duplicate(q);
 	req->io_fd = q->io_fd;
-	req->state = REQUEST_READY;
+	request_set_state(req, REQUEST_READY);
 	/* A stream read may wait forever: not in a worker (poller.c). */
 	if (req->stream && req->op == OP_READ && waits_for_data(req) &&
 	    poller_backend.start(req) == START_TAKEN) {
@@ -324,7 +324,7 @@ queue_enqueue(struct request *req, bool within_call, unsigned *flush)
 		make_ready(req, within_call, flush);
 	} else {
 		make_duplicate(q);	/* it will start after this call */
-		req->state = REQUEST_WAITING;
+		request_set_state(req, REQUEST_WAITING);
 	}
 }
 
@@ -352,7 +352,7 @@ leave_fifo(struct list *fifo, struct request *req, unsigned *flush)
 	list_remove(&req->order_link);
 	if (was_head && !list_empty(fifo)) {
 		struct request *next = REQUEST_OF(fifo->next, order_link);
-		if (next->state == REQUEST_WAITING) {
+		if (request_state(next) == REQUEST_WAITING) {
 			next->urgent = true;
 			make_ready(next, false, flush);
 		}
@@ -378,7 +378,7 @@ queue_dequeue(struct request *req, unsigned *flush)
 		break;
 	case OP_FSYNC:
 	case OP_DATASYNC:
-		if (req->state == REQUEST_WAITING)
+		if (request_state(req) == REQUEST_WAITING)
 			list_remove(&req->order_link);
 		break;
 	}

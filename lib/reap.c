@@ -71,6 +71,9 @@
 #define ROLE_MARKED ((uintptr_t)1)	/* the reaper wants to hear of its release */
 
 static unsigned quiet_windows;		/* atomic: quiet_end calls so far */
+static unsigned reaped_rings;		/* atomic: a bit per ring whose reaped
+					 * stack may hold requests; set after
+					 * the push, taken before the stacks */
 static bool reaper_sleeps_for_good;	/* atomic: in a sleep without timeout */
 
 /* The kernel orders a submission before its completion, and a completion
@@ -200,14 +203,14 @@ completions_waiting(struct ring *r)
 /* --- reaping ------------------------------------------------------------- */
 
 /* Does the rest of a request's completion matter to anyone soon?  A
- * notification, a lio_listio group, the next request of a FIFO, an fsync
- * waiting for earlier writes, and a duplicate fd to close do; a plain read
- * on the application's own fd only gives back memory. */
+ * notification, a lio_listio group, the next request of a FIFO and an
+ * fsync waiting for earlier writes do; a plain read only gives back
+ * memory, and its queue's place. */
 static bool
 settle_is_urgent(const struct request *req)
 {
 	return req->notification.kind != SIGEV_NONE || req->group || req->in_order ||
-	       req->op != OP_READ || req->io_fd != req->fd;
+	       req->op != OP_READ;
 }
 
 /* Step 1, with the role held.  Async-signal-safe.  Returns how many entries
@@ -254,15 +257,20 @@ drain(struct ring *r, bool *urgent)
 		places_give((int)completed);
 		publish_wake();
 	}
-	if (first)
+	if (first) {
 		stack_push(&r->reaped, first, tail);
+		__atomic_fetch_or(&reaped_rings, 1u << lane_of(r), __ATOMIC_RELEASE);
+	}
 	return seen;
 }
 
 void
 reap_settle(void)
 {
-	for (unsigned i = 0; i < LANES_MAX; i++) {
+	unsigned mask = __atomic_exchange_n(&reaped_rings, 0, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; mask; i++, mask >>= 1) {
+		if (!(mask & 1))
+			continue;
 		struct ring *r = &rings[i];
 		/* Completing may start more requests, which may complete at
 		 * once and be reaped again: go on until the stack is empty. */
@@ -491,10 +499,7 @@ any_held(void)
 static bool
 any_reaped(void)
 {
-	for (unsigned i = 0; i < LANES_MAX; i++)
-		if (__atomic_load_n(&rings[i].reaped, __ATOMIC_RELAXED))
-			return true;
-	return false;
+	return __atomic_load_n(&reaped_rings, __ATOMIC_RELAXED) != 0;
 }
 
 static void *
@@ -546,6 +551,7 @@ reap_after_fork_child(void)
 {
 	quiet_windows = 0;
 	reaper_sleeps_for_good = false;
+	reaped_rings = 0;
 }
 
 #endif

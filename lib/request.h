@@ -62,7 +62,7 @@ struct list_group;
 struct request {
 	struct aiocb *aiocb;
 	unsigned char op;		/* enum request_op */
-	unsigned char state;		/* enum request_state */
+	unsigned char state;		/* enum request_state: request_state() */
 	unsigned char home;		/* enum request_home */
 	bool append;			/* a write on an O_APPEND file description */
 	bool direct;			/* on an O_DIRECT file description */
@@ -109,5 +109,21 @@ bool request_prepare(struct request *req, struct aiocb *cb, enum request_op op,
 /* Give back a request that was never admitted: its aiocb is restored, its
  * notification released, its memory freed. */
 void request_discard(struct request *req);
+
+/* The state is changed under the request's queue lock, but READY to
+ * RUNNING by a pool worker under the pool's: single bytes, read and written
+ * with relaxed atomics.  (The transitions that matter to a reader under the
+ * queue lock, to and from WAITING, are all made under it.) */
+static inline enum request_state
+request_state(const struct request *req)
+{
+	return (enum request_state)__atomic_load_n(&req->state, __ATOMIC_RELAXED);
+}
+
+static inline void
+request_set_state(struct request *req, enum request_state state)
+{
+	__atomic_store_n(&req->state, (unsigned char)state, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -33,7 +33,7 @@
 #define TRUST_TICKS 2			/* coarse ticks: 4 to 20 ms each */
 
 static uint64_t table[TABLE_SLOTS];	/* page number << 8 | tick, or 0 */
-static long page_size;
+static long page_bytes;		/* atomic: sysconf(_SC_PAGESIZE) */
 
 static unsigned
 coarse_tick(void)
@@ -61,8 +61,11 @@ buffer_resident(const void *buffer, size_t length)
 {
 	if (length == 0)
 		return true;
-	if (!page_size)
+	long page_size = __atomic_load_n(&page_bytes, __ATOMIC_RELAXED);
+	if (!page_size) {
 		page_size = sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_bytes, page_size, __ATOMIC_RELAXED);
+	}
 	uintptr_t first = (uintptr_t)buffer / page_size;
 	uintptr_t last = ((uintptr_t)buffer + length - 1) / page_size;
 	if (last - first >= MAX_PAGES)

@@ -105,9 +105,9 @@ ring_make(unsigned lane)
 		return false;
 	}
 	r->capacity = r->uring.cq.ring_entries - WAKE_UP_ROOM;
-	r->held = 0;
-	r->reaped = NULL;
-	r->reap_role = 0;
+	__atomic_store_n(&r->held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->reaped, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->reap_role, 0, __ATOMIC_RELAXED);
 	lock_reset(&r->producers);
 	__atomic_store_n(&r->state, RING_ACTIVE, __ATOMIC_RELEASE);
 	return true;
