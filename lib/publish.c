@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include "futex.h"
@@ -66,25 +65,14 @@ publish_unregister(bool *registered)
 	}
 }
 
-int
-publish_wait(const struct aiocb *const list[], int count, const struct timespec *deadline,
-	     bool *registered)
+const int *
+publish_wait_begin(bool *registered, int *seen)
 {
 	__atomic_fetch_add(&waiter_count, 1, __ATOMIC_SEQ_CST);
 	*registered = true;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
-	int rc = 0;
-	if (!publish_any_done(list, count)) {
-		int old_type;
-		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-		rc = futex_wait_until(&completion_count, seen, deadline);
-		pthread_setcanceltype(old_type, NULL);
-		if (rc == EAGAIN)
-			rc = 0;		/* the count moved on: look again */
-	}
-	publish_unregister(registered);
-	return rc;
+	*seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
+	return &completion_count;
 }
 
 bool

@@ -29,12 +29,13 @@ void publish_wake(void);
 /* Is any entry of list not in flight (finished, or never submitted)? */
 bool publish_any_done(const struct aiocb *const list[], int count);
 
-/* Sleep on the futex until a publication, a signal or the absolute
- * CLOCK_MONOTONIC deadline, unless an entry of list is already done: 0
- * (look again), EINTR, ETIMEDOUT.  A cancellation point while asleep;
- * *registered tells a cleanup handler to call publish_unregister. */
-int publish_wait(const struct aiocb *const list[], int count, const struct timespec *deadline,
-		 bool *registered);
+/* Before sleeping on the futex: register as a waiter (a publisher then
+ * wakes it), and read the futex word's value into *seen; the caller checks
+ * its aiocbs, then sleeps on the word returned while it still holds *seen.
+ * *registered tells publish_unregister, and a cleanup handler, to undo it.
+ * (The sleep itself is the caller's, in its own frame: a cancellation point
+ * there unwinds no frame of ours.) */
+const int *publish_wait_begin(bool *registered, int *seen);
 void publish_unregister(bool *registered);
 
 /* Places under AIO_POSIX_MAX_REQUESTS: requests admitted whose result is

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "futex.h"
 #include "lane.h"
 #include "publish.h"
 
@@ -113,7 +114,15 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 		if (rc == ENOTSUP) {
 			if (lane >= 0)
 				uring_reap((unsigned)lane);
-			rc = publish_wait(list, nent, &deadline, &registered);
+			int seen;
+			const int *word = publish_wait_begin(&registered, &seen);
+			if (!publish_any_done(list, nent)) {
+				int old_type;
+				pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+				rc = futex_wait_until(word, seen, &deadline);
+				pthread_setcanceltype(old_type, NULL);
+			}
+			publish_unregister(&registered);
 		}
 		if (rc != EINTR && rc != ETIMEDOUT)
 			continue;	/* woken, or the count moved on: look again */
