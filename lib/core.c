@@ -492,7 +492,7 @@ init(void)
 void
 core_init(finish_hook_function *hook)
 {
-	if (__builtin_expect(finish_hook == NULL, 0))
+	if (__builtin_expect(__atomic_load_n(&finish_hook, __ATOMIC_ACQUIRE) == NULL, 0))
 		__atomic_store_n(&finish_hook, hook, __ATOMIC_RELEASE);
 	pthread_once(&init_once, init);
 	report_first_request();

@@ -119,9 +119,9 @@ poller_main(void *unused)
 		int moved = 0;
 		for (struct request *req = readable, *next; req; req = next) {
 			next = req->next;
-			pool_backend.start(req);
 			lanes |= 1u << (req->lane >= 0 ? req->lane : 0);
 			moved++;
+			pool_backend.start(req);	/* from here it may be gone */
 		}
 		for (unsigned i = 0; lanes; i++, lanes >>= 1)
 			if (lanes & 1)

@@ -255,9 +255,11 @@ make_ready(struct request *req, bool within_call, unsigned *flush)
 	if (!within_call)
 		make_duplicate(q);	/* it will run after this call */
 	req->io_fd = q->io_fd;
+	/* Set before the ring can see it: once in the ring, it may complete
+	 * and be reaped at any moment. */
+	request_set_state(req, REQUEST_RUNNING);
+	req->home = HOME_URING;
 	if (uring_backend.start(req) == START_TAKEN) {
-		request_set_state(req, REQUEST_RUNNING);
-		req->home = HOME_URING;
 		note_flush(req, flush);
 		return;
 	}
