@@ -8,8 +8,8 @@
  * pool, whose worker reads without waiting (request_execute, RWF_NOWAIT).
  * If someone else took the data meanwhile, the core sends it back here.
  *
- * Invariants, under poller_lock (a leaf but for the pool's start and flush,
- * which the poller thread calls after letting go of it):
+ * Invariants, under poller_lock (a leaf: the pool's start, a lock-free
+ * push, is the only call out while it is held):
  *  - watching holds the requests waiting for readiness, READY, linked by
  *    backend_link, with in_poller set.  Such a request is cancellable.
  *  - generation changes whenever watching does.  The poller thread polls
@@ -112,9 +112,11 @@ poller_main(void *unused)
 		}
 		if (!readable)
 			continue;
-		/* To the pool.  Until the pool has them, cancel cannot find
-		 * them in either place: hold poller_lock meanwhile (the pool's
-		 * start and flush take no lock of ours). */
+		/* To the pool.  Until the pool has them, cancel could find
+		 * them in neither place: they go on its staged stacks under
+		 * poller_lock (a lock-free push), and are flushed after it is
+		 * let go (a flush may complete requests, and completing may
+		 * start a read here). */
 		unsigned lanes = 0;
 		int moved = 0;
 		for (struct request *req = readable, *next; req; req = next) {
@@ -123,10 +125,12 @@ poller_main(void *unused)
 			moved++;
 			pool_backend.start(req);	/* from here it may be gone */
 		}
+		lock_give(&poller_lock);
 		for (unsigned i = 0; lanes; i++, lanes >>= 1)
 			if (lanes & 1)
 				pool_backend.flush(i, true);
 		pool_hold_worker(-moved);
+		lock_take(&poller_lock);
 	}
 	return NULL;
 }

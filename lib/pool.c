@@ -216,6 +216,18 @@ make_ready(struct request *newest)
 	return count;
 }
 
+/* Under pool_lock: lane's staged requests to the ready lists. */
+static int
+take_staged(unsigned lane)
+{
+	struct request *newest = stack_take_all(&staged[lane]);
+	if (!lists_ready)
+		init_lists();
+	int count = make_ready(newest);
+	__atomic_sub_fetch(&staged_count, count, __ATOMIC_RELEASE);
+	return count;
+}
+
 static bool
 pool_flush(unsigned lane, bool may_block)
 {
@@ -225,11 +237,7 @@ pool_flush(unsigned lane, bool may_block)
 		pthread_mutex_lock(&pool_lock);
 	else if (pthread_mutex_trylock(&pool_lock) != 0)
 		return false;		/* the flusher or the next call will */
-	struct request *newest = stack_take_all(&staged[lane]);
-	if (!lists_ready)
-		init_lists();
-	int count = make_ready(newest);
-	__atomic_sub_fetch(&staged_count, count, __ATOMIC_RELEASE);
+	int count = take_staged(lane);
 	if (threads == 0)
 		spawn_worker();
 	struct request *stranded = NULL;
@@ -256,12 +264,14 @@ pool_flush(unsigned lane, bool may_block)
 	return true;
 }
 
+/* Under the request's queue lock: nothing here completes a request. */
 static enum cancel_result
 pool_cancel(struct request *req)
 {
-	/* A request still staged: flush it first, then take it back. */
-	pool_flush(req->lane >= 0 ? (unsigned)req->lane : 0, true);
 	pthread_mutex_lock(&pool_lock);
+	/* Still staged: to the ready lists first, then take it back. */
+	if (take_staged(req->lane >= 0 ? (unsigned)req->lane : 0))
+		wake_one();
 	enum cancel_result answer = CANCEL_RUNNING;
 	if (request_state(req) == REQUEST_READY) {
 		list_remove(&req->backend_link);
