@@ -52,16 +52,20 @@ struct backend {
 	 * the lane req->lane until that lane's next flush (the core flushes at
 	 * once unless lane.c says the request may be staged). */
 	enum start_result (*start)(struct request *req);
-	/* Hand on what lane staged (may_block: the caller may take locks and
-	 * sleep for them; false in aio_suspend and signal handlers).  False
-	 * if something is left staged (a lock was busy, the kernel short of
-	 * resources). */
-	bool (*flush)(unsigned lane, bool may_block);
+	/* Hand on what lane staged; flags as below.  False if something is
+	 * left staged (a lock was busy, the kernel short of resources). */
+	bool (*flush)(unsigned lane, unsigned flags);
 	enum cancel_result (*cancel)(struct request *req);
 	/* Pass to the completion function what was reaped elsewhere. */
 	void (*settle)(void);
 	void (*after_fork_child)(void);
 };
+
+/* The flags of flush. */
+#define FLUSH_MAY_BLOCK 1u	/* the caller may take locks and sleep for them
+				 * (not in aio_suspend, aio_error, handlers) */
+#define FLUSH_SETTLES 2u	/* the caller settles (core_settle) right after:
+				 * what completes now need not wake the reaper */
 
 extern const struct backend inline_backend, uring_backend, poller_backend, pool_backend;
 

@@ -80,11 +80,11 @@ count_publication(const struct request *req)
 }
 
 static void
-flush_lanes(unsigned flush)
+flush_lanes(unsigned flush, unsigned flags)
 {
 	for (unsigned i = 0; flush; i++, flush >>= 1)
 		if (flush & 1)
-			lane_flush_index(i, true);
+			lane_flush_index(i, flags);
 }
 
 static void complete(struct request **requests, int count);
@@ -135,7 +135,7 @@ complete_batch(struct request **requests, int count)
 		shard_unlock(held);
 	if (published_here)
 		publish_wake();
-	flush_lanes(flush);
+	flush_lanes(flush, FLUSH_MAY_BLOCK);
 	for (int i = 0; i < retired; i++)
 		finish_hook(&after[i]);
 }
@@ -242,10 +242,12 @@ core_submit(struct request *req)
 	    __atomic_add_fetch(&lane->staged, 1, __ATOMIC_RELAXED) < LANE_BATCH &&
 	    lane_note_staged(lane))
 		flush &= ~(1u << lane->index);
-	flush_lanes(flush);
-	/* What the ring reaped meanwhile, settled after this request is
-	 * queued, so that a queue in steady use is never freed and remade. */
+	/* What the ring reaped before, settled after this request is queued
+	 * and before it is handed on: a queue in steady use is never emptied,
+	 * freed and made again, even when this request completes during the
+	 * flush (it is settled at the next call, or by the reaper). */
 	core_settle();
+	flush_lanes(flush, FLUSH_MAY_BLOCK);
 	return 0;
 }
 
@@ -336,7 +338,7 @@ core_submit_list(struct request **requests, int count)
 			finish_hook(&local);	/* no memory: deliver as we go */
 	}
 	lane_release();
-	flush_lanes(flush | (1u << lane->index));
+	flush_lanes(flush | (1u << lane->index), FLUSH_MAY_BLOCK | FLUSH_SETTLES);
 	if (done)
 		publish_wake();
 	for (int i = 0; after && i < done; i++)
@@ -357,7 +359,7 @@ core_cancel(int fd, struct aiocb *aiocb)
 
 	core_settle();
 	/* Staged requests must be in the kernel to be called back from it. */
-	lane_flush(lane_current(), true);
+	lane_flush(lane_current(), FLUSH_MAY_BLOCK | FLUSH_SETTLES);
 	struct shard *shard = shard_of(fd);
 	shard_lock(shard);
 	struct fd_queue *q = queue_find(shard, fd, -1);
@@ -410,7 +412,7 @@ core_cancel(int fd, struct aiocb *aiocb)
 	bool any = !list_empty(&cancelled);
 	if (any)
 		publish_wake();
-	flush_lanes(flush);
+	flush_lanes(flush, FLUSH_MAY_BLOCK | FLUSH_SETTLES);
 	while (!list_empty(&cancelled)) {
 		struct request *req = container_of(cancelled.next, struct request, backend_link);
 		list_remove(&req->backend_link);

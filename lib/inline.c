@@ -95,7 +95,8 @@ inline_start(struct request *req)
 {
 	if (req->op != OP_READ && !(req->op == OP_WRITE && !req->append))
 		return START_DECLINED;
-	if (req->direct || req->length > INLINE_MAX)
+	if (req->length > INLINE_MAX || req->direct ||
+	    (req->op == OP_READ && direct_hint(req->fd)))
 		return START_DECLINED;
 	if (req->op == OP_WRITE && __atomic_load_n(&writes_unsupported, __ATOMIC_RELAXED))
 		return START_DECLINED;

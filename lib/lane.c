@@ -282,8 +282,11 @@ lane_stage_wanted(struct lane *lane, int count)
 void
 lane_note_wait(void)
 {
-	if (self.lane)
-		__atomic_store_n(&self.lane->since_wait, 0, __ATOMIC_RELAXED);
+	struct lane *lane = self.lane;
+	if (lane && __atomic_load_n(&lane->since_wait, __ATOMIC_RELAXED) != 0) {
+		__atomic_store_n(&lane->since_wait, 0, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&lane->epoch, 1, __ATOMIC_RELAXED);
+	}
 }
 
 void
@@ -336,23 +339,22 @@ lane_note_staged(struct lane *lane)
 }
 
 void
-lane_flush(struct lane *lane, bool may_block)
+lane_flush(struct lane *lane, unsigned flags)
 {
 	/* Cleared first: whatever is staged after this is stamped anew. */
 	__atomic_store_n(&lane->staged_tick, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&lane->staged, 0, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&lane->epoch, 1, __ATOMIC_RELAXED);
-	bool all = uring_backend.flush(lane->index, may_block);
-	all &= pool_backend.flush(lane->index, may_block);
+	bool all = uring_backend.flush(lane->index, flags);
+	all &= pool_backend.flush(lane->index, flags);
 	if (!all)
 		lane_note_staged(lane);	/* left over: the flusher's again */
 }
 
 void
-lane_flush_index(unsigned lane_index, bool may_block)
+lane_flush_index(unsigned lane_index, unsigned flags)
 {
 	if (lane_index < __atomic_load_n(&lanes_used, __ATOMIC_ACQUIRE))
-		lane_flush(&lanes[lane_index], may_block);
+		lane_flush(&lanes[lane_index], flags);
 }
 
 static void *
@@ -371,7 +373,7 @@ flusher_main(void *unused)
 				continue;
 			staged = true;
 			if (now - stamp >= 2)	/* staged before the previous tick */
-				lane_flush(&lanes[i], true);
+				lane_flush(&lanes[i], FLUSH_MAY_BLOCK);
 		}
 		idle = staged ? 0 : idle + 1;
 		if (idle < LINGER_TICKS) {

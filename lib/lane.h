@@ -21,8 +21,8 @@ struct lane {
 					 * aio_return has not been called */
 	int since_wait;			/* atomic: submissions since a thread of
 					 * this lane last waited for one */
-	unsigned epoch;			/* atomic: flushes so far (queue.c
-					 * checks fds once per epoch) */
+	unsigned epoch;			/* atomic: waits after submissions so far
+					 * (queue.c checks fds once per epoch) */
 	unsigned staged_tick;		/* atomic: the flusher's tick when the
 					 * lane staged its oldest unflushed
 					 * request; 0: nothing staged */
@@ -66,9 +66,9 @@ void lane_note_wait(void);
 /* aio_return collected a request submitted through lane_index. */
 void lane_note_returned(int lane_index);
 
-/* Hand on what lane staged, on every backend: may_block as in backend.h. */
-void lane_flush(struct lane *lane, bool may_block);
-void lane_flush_index(unsigned lane_index, bool may_block);
+/* Hand on what lane staged, on every backend: flags as in backend.h. */
+void lane_flush(struct lane *lane, unsigned flags);
+void lane_flush_index(unsigned lane_index, unsigned flags);
 
 /* Around building and admitting requests: a fork waits for it, so that
  * the child finds every request (in a queue or in a thread's cache). */

@@ -229,11 +229,11 @@ take_staged(unsigned lane)
 }
 
 static bool
-pool_flush(unsigned lane, bool may_block)
+pool_flush(unsigned lane, unsigned flags)
 {
 	if (!__atomic_load_n(&staged[lane], __ATOMIC_RELAXED))
 		return true;
-	if (may_block)
+	if (flags & FLUSH_MAY_BLOCK)
 		pthread_mutex_lock(&pool_lock);
 	else if (pthread_mutex_trylock(&pool_lock) != 0)
 		return false;		/* the flusher or the next call will */

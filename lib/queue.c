@@ -31,12 +31,12 @@
  *
  * Staleness.  When a queue is looked up, it checks that the fd still names
  * the file it was made for (fstat: device and inode), and a stale queue is
- * detached to finish on its own.  A positional queue checks once per flush
- * epoch of the asking lane, not at every request: the check is a system
- * call, and a batch of requests must not cost one each.  So a request
- * submitted on an fd number that was closed and reused after the last
- * check, in the same batch as requests on the old file, goes to the old
- * file.  Streams, where requests may wait forever, check at every request.
+ * detached to finish on its own.  A positional queue checks once per epoch of
+ * the asking lane (from one wait of the lane's threads to the next), not
+ * at every request: the check is a system call, and a batch of requests
+ * must not cost one each.  So a request submitted on an fd number that was
+ * closed and reused after the last check, between two waits and while
+ * requests on the old file are still outstanding, goes to the old file.  Streams, where requests may wait forever, check at every request.
  */
 #include "config.h"
 
@@ -312,10 +312,16 @@ queue_enqueue(struct request *req, bool within_call, unsigned *flush)
 		break;
 	case OP_FSYNC:
 	case OP_DATASYNC:
-		/* Every unfinished write was submitted before this fsync. */
+		/* Every unfinished write was submitted before this fsync; the
+		 * ring's reapers must not leave them unsettled for long. */
 		runnable = list_empty(&q->unfinished_writes);
-		if (!runnable)
+		if (!runnable) {
 			list_append(&q->barrier_waiting, &req->order_link);
+			for (struct list *it = q->unfinished_writes.next; it != &q->unfinished_writes;
+			     it = it->next)
+				__atomic_store_n(&REQUEST_OF(it, write_link)->settle_soon, true,
+						 __ATOMIC_RELAXED);
+		}
 		break;
 	}
 	/* A stream request goes at once: it may wait long anyway, and it must

@@ -34,10 +34,12 @@
  *    request ends with a completion queue entry: its own, or, when
  *    aio_cancel published its ECANCELED, a wake-up entry
  *    (uring_wake_sleepers).
- *  - Nothing stays on a reaped stack: every push follows a completion,
- *    which also signalled the eventfd the reaper sleeps on, or happens in a
- *    quiet window (below), after which the reaper looks within
- *    HEAL_MILLISECONDS.
+ *  - Nothing stays on a reaped stack for long: a request whose settling
+ *    matters soon (settle_is_urgent) is settled by the pusher's caller or
+ *    the reaper is woken for it; any other push sets the ring's bit in
+ *    reaped_rings, and the reaper, which never sleeps for good while a bit
+ *    is set (Dekker's pattern with the pusher), settles it within
+ *    HEAL_MILLISECONDS if no other caller does first.
  * Quiet windows.  While one of our threads is about to reap a ring itself
  * (a submitter in io_uring_enter, a waiter asleep in the ring), the kernel
  * is told not to signal the eventfd for that ring
@@ -203,14 +205,15 @@ completions_waiting(struct ring *r)
 /* --- reaping ------------------------------------------------------------- */
 
 /* Does the rest of a request's completion matter to anyone soon?  A
- * notification, a lio_listio group, the next request of a FIFO and an
- * fsync waiting for earlier writes do; a plain read only gives back
- * memory, and its queue's place. */
+ * notification, a lio_listio group, the next request of a FIFO, and a
+ * write an fsync waits for do; a plain read or write only gives back
+ * memory. */
 static bool
 settle_is_urgent(const struct request *req)
 {
 	return req->notification.kind != SIGEV_NONE || req->group || req->in_order ||
-	       req->op != OP_READ;
+	       req->op == OP_FSYNC || req->op == OP_DATASYNC ||
+	       __atomic_load_n(&req->settle_soon, __ATOMIC_RELAXED);
 }
 
 /* Step 1, with the role held.  Async-signal-safe.  Returns how many entries
@@ -259,7 +262,12 @@ drain(struct ring *r, bool *urgent)
 	}
 	if (first) {
 		stack_push(&r->reaped, first, tail);
-		__atomic_fetch_or(&reaped_rings, 1u << lane_of(r), __ATOMIC_RELEASE);
+		/* Sequentially consistent with the reaper's sleep for good:
+		 * either it sees the bit and looks within HEAL_MILLISECONDS,
+		 * or this sees it asleep and wakes it. */
+		__atomic_fetch_or(&reaped_rings, 1u << lane_of(r), __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST))
+			poke_reaper();
 	}
 	return seen;
 }
@@ -347,7 +355,7 @@ enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t a
 }
 
 void
-ring_submit(struct ring *r, bool may_block)
+ring_submit(struct ring *r, unsigned flags)
 {
 	if (__atomic_load_n(r->uring.sq.ktail, __ATOMIC_ACQUIRE) ==
 	    __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE))
@@ -357,7 +365,7 @@ ring_submit(struct ring *r, bool may_block)
 	 * are reaped here. */
 	bool quiet = quiet_begin(r);
 	int saved = errno;
-	for (int attempt = 0; attempt < (may_block ? 1000 : 1); attempt++) {
+	for (int attempt = 0; attempt < (flags & FLUSH_MAY_BLOCK ? 1000 : 1); attempt++) {
 		long rc = enter(r, 0, 0, NULL, 0);
 		if (rc >= 0 || (errno != EAGAIN && errno != EBUSY && errno != EINTR))
 			break;
@@ -365,16 +373,33 @@ ring_submit(struct ring *r, bool may_block)
 	}
 	errno = saved;
 	LANE_STATS_ADD(lane_of(r), submit_calls, 1);
+	/* Reaped before the window ends, so that a batch that completed
+	 * during the submission leaves nothing in flight, and nothing for the
+	 * reaper to look at. */
+	bool reaped = false, urgent = false;
+	if (completions_waiting(r) && role_try(r)) {
+		drain(r, &urgent);
+		reaped = true;
+	}
 	if (quiet)
 		quiet_end(r);
-	if (!completions_waiting(r))
-		return;
-	if (role_try(r)) {
-		drain(r, NULL);
+	if (reaped) {
+		/* What completed between the drain and the window's end
+		 * signalled nobody: take it too. */
+		drain(r, &urgent);
 		role_release(r);
-	} else {
-		poke_reaper();	/* its holder may be past these entries */
+	} else if (completions_waiting(r)) {
+		if (role_try(r)) {
+			drain(r, &urgent);
+			role_release(r);
+		} else {
+			poke_reaper();	/* its holder may be past these entries */
+		}
 	}
+	/* What was reaped here is settled by the caller, or must not wait
+	 * for the reaper's next look. */
+	if (urgent && !(flags & FLUSH_SETTLES))
+		poke_reaper();
 }
 
 void
@@ -385,7 +410,7 @@ uring_reap(unsigned lane)
 	struct ring *r = &rings[lane];
 	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != RING_ACTIVE)
 		return;
-	ring_submit(r, false);
+	ring_submit(r, 0);
 	reap(r);
 }
 
@@ -454,7 +479,7 @@ uring_wait(unsigned lane, const struct aiocb *const list[], int count,
 	int rc = 0;
 	if (!role_try(r)) {
 		if (!role_held_here(r)) {
-			ring_submit(r, false);
+			ring_submit(r, 0);
 			return ENOTSUP;	/* its holder publishes, and wakes us */
 		}
 		/* A signal handler, and the code it interrupted holds the
@@ -474,6 +499,8 @@ uring_wait(unsigned lane, const struct aiocb *const list[], int count,
 	if (drain(r, &urgent) == 0 && !publish_any_done(list, count)) {
 		struct sleep_state sleeper = { .ring = r, .owns_role = true, .quiet = quiet_begin(r) };
 		rc = sleep_in_ring(&sleeper, deadline, 1);
+		/* Drained before and after the window ends (see ring_submit). */
+		drain(r, &urgent);
 		if (sleeper.quiet)
 			quiet_end(r);
 		drain(r, &urgent);
@@ -499,7 +526,7 @@ any_held(void)
 static bool
 any_reaped(void)
 {
-	return __atomic_load_n(&reaped_rings, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&reaped_rings, __ATOMIC_SEQ_CST) != 0;
 }
 
 static void *

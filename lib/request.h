@@ -76,6 +76,7 @@ struct request {
 	bool published;			/* atomic: the result is public already;
 					 * the aiocb is the application's again */
 	bool in_poller;			/* under the poller's lock: waiting there */
+	bool settle_soon;		/* atomic: an fsync waits for this write */
 	bool urgent;			/* released by a predecessor, or a stream:
 					 * start it now, do not stage it */
 	int fd;				/* aio_fildes */

@@ -46,8 +46,9 @@ extern bool backend_active;		/* atomic: rings may be made */
 
 /* reap.c */
 bool reaper_start(void);
-/* Submit what the ring holds, then collect what completed meanwhile. */
-void ring_submit(struct ring *r, bool may_block);
+/* Submit what the ring holds, then collect what completed meanwhile;
+ * flags as backend.h's flush. */
+void ring_submit(struct ring *r, unsigned flags);
 void reap_after_fork_child(void);
 
 #endif

@@ -34,7 +34,7 @@ aio_error(const struct aiocb *aiocbp)
 		if (lane >= 0 && lane < LANES_MAX) {
 			lane_note_wait();
 			if (__atomic_load_n(&lanes[lane].staged_tick, __ATOMIC_RELAXED))
-				lane_flush_index((unsigned)lane, false);
+				lane_flush_index((unsigned)lane, 0);
 			uring_reap((unsigned)lane);
 		}
 		error = abi_error_code(aiocbp);

@@ -58,11 +58,9 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
 	req->offset = cb->aio_offset;
-	if (op == OP_READ) {
-		/* O_DIRECT only decides where a read runs, never its result:
-		 * a hint will do (inline.c), without a system call each time. */
-		req->direct = direct_hint(req->fd);
-	} else if (op == OP_WRITE) {
+	/* A read's O_DIRECT only decides whether it is tried inline, never
+	 * its result: the inline backend asks a hint, when it tries. */
+	if (op == OP_WRITE) {
 		/* flags_cache holds the last fd asked and its flags (-2: none). */
 		int flags;
 		if (flags_cache && flags_cache[0] == req->fd) {

@@ -55,7 +55,7 @@ flush_lanes_of(const struct aiocb *const list[], int count)
 		if (!(done & (1u << lane))) {
 			done |= 1u << lane;
 			if (__atomic_load_n(&lanes[lane].staged_tick, __ATOMIC_RELAXED))
-				lane_flush_index((unsigned)lane, false);
+				lane_flush_index((unsigned)lane, 0);
 		}
 	}
 	return common < 0 ? -1 : common;

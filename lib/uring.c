@@ -195,7 +195,7 @@ entry_take(struct ring *r)
 	unsigned entries = r->uring.sq.ring_entries;
 	if (r->tail - __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE) >= entries) {
 		/* Full of staged entries: hand them to the kernel first. */
-		ring_submit(r, false);
+		ring_submit(r, 0);
 		if (r->tail - __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE) >= entries)
 			return NULL;
 	}
@@ -271,12 +271,12 @@ uring_start(struct request *req)
 }
 
 static bool
-uring_flush(unsigned lane, bool may_block)
+uring_flush(unsigned lane, unsigned flags)
 {
 	struct ring *r = &rings[lane];
 	if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != RING_ACTIVE)
 		return true;
-	ring_submit(r, may_block);
+	ring_submit(r, flags);
 	return !uring_has_staged(lane);
 }
 
@@ -297,7 +297,7 @@ uring_wake_sleepers(unsigned lane)
 		entry_publish(r);
 	}
 	lock_give(&r->producers);
-	ring_submit(r, true);
+	ring_submit(r, FLUSH_MAY_BLOCK);
 }
 
 static enum cancel_result
@@ -306,7 +306,7 @@ uring_cancel(struct request *req)
 	if (!req->stream || req->lane < 0)
 		return CANCEL_RUNNING;
 	struct ring *r = &rings[req->lane];
-	ring_submit(r, true);	/* it must have been submitted to be found */
+	ring_submit(r, FLUSH_MAY_BLOCK | FLUSH_SETTLES);	/* it must be in the kernel to be found */
 	struct io_uring_sync_cancel_reg cancel = {
 		.addr = (__u64)(uintptr_t)req,
 		.fd = -1,
@@ -353,7 +353,7 @@ const struct backend uring_backend = {
 #else /* !HAVE_LIBURING */
 
 static enum start_result uring_start(struct request *req) { return START_DECLINED; }
-static bool uring_flush(unsigned lane, bool may_block) { return true; }
+static bool uring_flush(unsigned lane, unsigned flags) { return true; }
 static enum cancel_result uring_cancel(struct request *req) { return CANCEL_RUNNING; }
 static void uring_settle(void) { }
 static void uring_after_fork_child(void) { }
