@@ -31,12 +31,13 @@
  *
  * Staleness.  When a queue is looked up, it checks that the fd still names
  * the file it was made for (fstat: device and inode), and a stale queue is
- * detached to finish on its own.  A positional queue checks once per epoch of
- * the asking lane (from one wait of the lane's threads to the next), not
- * at every request: the check is a system call, and a batch of requests
- * must not cost one each.  So a request submitted on an fd number that was
- * closed and reused after the last check, between two waits and while
- * requests on the old file are still outstanding, goes to the old file.  Streams, where requests may wait forever, check at every request.
+ * detached to finish on its own.  A positional queue checks when the asking lane
+ * has waited since the last check (one epoch: lane.c), and at most once per
+ * CHECK_TICK_NS of the coarse clock, not at every request: the check is a
+ * system call, and a batch of requests must not cost one each.  So a
+ * request submitted on an fd number that was closed and reused within a few
+ * milliseconds of the last check, while requests on the old file are still
+ * outstanding, goes to the old file.  Streams, where requests may wait forever, check at every request.
  */
 #include "config.h"
 
@@ -159,6 +160,18 @@ queue_free(struct fd_queue *q)
 	free(q);
 }
 
+/* The coarse clock (a few milliseconds of resolution, read without a
+ * system call), in units of CHECK_TICK_NS. */
+#define CHECK_TICK_NS 4000000L
+
+static long
+coarse_now(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return now.tv_sec * (1000000000L / CHECK_TICK_NS) + now.tv_nsec / CHECK_TICK_NS;
+}
+
 struct fd_queue *
 queue_find(struct shard *shard, int fd, int lane)
 {
@@ -166,8 +179,12 @@ queue_find(struct shard *shard, int fd, int lane)
 	if (!q)
 		return NULL;
 	unsigned epoch = lane >= 0 ? __atomic_load_n(&lanes[lane].epoch, __ATOMIC_RELAXED) : 0;
-	if (!q->stream && lane >= 0 && q->checked_lane == lane && q->checked_epoch == epoch)
+	long time = 0;
+	if (!q->stream && lane >= 0 && q->checked_lane == lane &&
+	    (q->checked_epoch == epoch || (time = coarse_now()) == q->checked_time))
 		return q;
+	if (!time)
+		time = coarse_now();
 	if (!still_same_file(q)) {
 		map_remove(shard, q);		/* finishes its requests on its own */
 		queue_release_if_idle(shard, q);
@@ -175,6 +192,7 @@ queue_find(struct shard *shard, int fd, int lane)
 	}
 	q->checked_lane = lane;
 	q->checked_epoch = epoch;
+	q->checked_time = time;
 	return q;
 }
 
@@ -206,6 +224,7 @@ queue_get(struct shard *shard, int fd, int lane)
 	}
 	q->checked_lane = lane;
 	q->checked_epoch = lane >= 0 ? __atomic_load_n(&lanes[lane].epoch, __ATOMIC_RELAXED) : 0;
+	q->checked_time = coarse_now();
 	q->in_map = true;
 	list_init(&q->outstanding);
 	list_init(&q->read_fifo);

@@ -26,8 +26,9 @@ struct fd_queue {
 	ino_t inode;
 	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
-	int checked_lane;		/* the lane and epoch of the last check */
+	int checked_lane;		/* the lane, epoch and time of the last check */
 	unsigned checked_epoch;
+	long checked_time;		/* coarse clock, in CHECK_TICK_NS units */
 	int reserved;			/* places held by a lio_listio being admitted */
 	struct fd_queue *next_in_bucket;
 	unsigned long next_sequence;
