@@ -28,8 +28,10 @@ group_release(struct list_group *group)
 void
 list_group_request_done(struct list_group *group)
 {
-	if (__atomic_sub_fetch(&group->remaining, 1, __ATOMIC_ACQ_REL) == 0) {
-		if (group->waiter)
+	if (__atomic_sub_fetch(&group->remaining, 1, __ATOMIC_SEQ_CST) == 0) {
+		/* The caller says when it may sleep (listio.c): Dekker's
+		 * pattern on remaining and sleeping. */
+		if (group->waiter && __atomic_load_n(&group->sleeping, __ATOMIC_SEQ_CST))
 			futex_wake_all(&group->remaining);
 		else
 			notification_deliver(&group->notification);

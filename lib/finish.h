@@ -16,6 +16,7 @@ struct list_group {
 	int remaining;			/* requests not yet finished; futex word */
 	int references;			/* one per request, plus the LIO_WAIT caller */
 	bool waiter;			/* LIO_WAIT: wake the caller at zero */
+	int sleeping;			/* atomic: the LIO_WAIT caller may be asleep */
 	struct notification notification; /* LIO_NOWAIT: delivered at zero */
 };
 

@@ -41,7 +41,10 @@ group_wait(struct list_group *group, int lane)
 		 * finish it here rather than wait for the reaper thread. */
 		uring_reap((unsigned)lane);
 		core_settle();
-		remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
+		/* Say we may sleep, then look again: whoever brings remaining
+		 * to zero wakes us only if it sees this (finish.c). */
+		__atomic_store_n(&group->sleeping, 1, __ATOMIC_SEQ_CST);
+		remaining = __atomic_load_n(&group->remaining, __ATOMIC_SEQ_CST);
 		if (remaining == 0)
 			return 0;
 		if (futex_wait_until(&group->remaining, remaining, NULL) == EINTR)

@@ -217,9 +217,11 @@ settle_is_urgent(const struct request *req)
 }
 
 /* Step 1, with the role held.  Async-signal-safe.  Returns how many entries
- * it consumed; *urgent says whether any of them should be settled soon. */
+ * it consumed; *urgent says whether any of them should be settled soon.
+ * settled_next: the caller settles right after (the reaper, or a submitter
+ * that says FLUSH_SETTLES), so a reaper asleep need not be woken. */
 static unsigned
-drain(struct ring *r, bool *urgent)
+drain(struct ring *r, bool *urgent, bool settled_next)
 {
 	struct io_uring_cqe *cqe;
 	struct request *first = NULL, **last = &first, *tail = NULL;
@@ -266,7 +268,7 @@ drain(struct ring *r, bool *urgent)
 		 * either it sees the bit and looks within HEAL_MILLISECONDS,
 		 * or this sees it asleep and wakes it. */
 		__atomic_fetch_or(&reaped_rings, 1u << lane_of(r), __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST))
+		if (!settled_next && __atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST))
 			poke_reaper();
 	}
 	return seen;
@@ -333,7 +335,7 @@ reap(struct ring *r)
 		return;
 	}
 	bool urgent = false;
-	drain(r, &urgent);
+	drain(r, &urgent, false);
 	role_release(r);
 	if (urgent)
 		poke_reaper();
@@ -378,7 +380,7 @@ ring_submit(struct ring *r, unsigned flags)
 	 * reaper to look at. */
 	bool reaped = false, urgent = false;
 	if (completions_waiting(r) && role_try(r)) {
-		drain(r, &urgent);
+		drain(r, &urgent, flags & FLUSH_SETTLES);
 		reaped = true;
 	}
 	if (quiet)
@@ -386,11 +388,11 @@ ring_submit(struct ring *r, unsigned flags)
 	if (reaped) {
 		/* What completed between the drain and the window's end
 		 * signalled nobody: take it too. */
-		drain(r, &urgent);
+		drain(r, &urgent, flags & FLUSH_SETTLES);
 		role_release(r);
 	} else if (completions_waiting(r)) {
 		if (role_try(r)) {
-			drain(r, &urgent);
+			drain(r, &urgent, flags & FLUSH_SETTLES);
 			role_release(r);
 		} else {
 			poke_reaper();	/* its holder may be past these entries */
@@ -496,14 +498,14 @@ uring_wait(unsigned lane, const struct aiocb *const list[], int count,
 	/* With the role held, an entry still in progress has not been
 	 * reaped: its completion is still to come, and will wake us.  The
 	 * kernel need not wake the reaper meanwhile: we reap it all. */
-	if (drain(r, &urgent) == 0 && !publish_any_done(list, count)) {
+	if (drain(r, &urgent, false) == 0 && !publish_any_done(list, count)) {
 		struct sleep_state sleeper = { .ring = r, .owns_role = true, .quiet = quiet_begin(r) };
 		rc = sleep_in_ring(&sleeper, deadline, 1);
 		/* Drained before and after the window ends (see ring_submit). */
-		drain(r, &urgent);
+		drain(r, &urgent, false);
 		if (sleeper.quiet)
 			quiet_end(r);
-		drain(r, &urgent);
+		drain(r, &urgent, false);
 	}
 	role_release(r);
 	if (urgent)
@@ -559,7 +561,7 @@ reaper_main(void *unused)
 			    !completions_waiting(r))
 				continue;
 			if (role_take_or_mark(r)) {
-				drain(r, NULL);
+				drain(r, NULL, true);
 				role_release(r);
 			}
 		}

@@ -11,7 +11,7 @@
  *
  * mincore is a system call, so its answers are cached: a table of pages
  * seen resident, each with the tick (a coarse clock, CLOCK_MONOTONIC_COARSE)
- * at which it was seen.  An entry is trusted for TRUST_TICKS: a buffer used
+ * at which it was seen.  An entry is trusted for TRUST_TICKS (about 100 ms): a buffer used
  * over and over is asked about now and then, not every time, and a page
  * that was resident but was since dropped (MADV_DONTNEED, an unmapped and
  * remapped area) is not trusted for long.  Racy by design: entries are
@@ -30,7 +30,7 @@
 
 #define TABLE_SLOTS 1024		/* a power of two */
 #define MAX_PAGES 32			/* larger buffers are never trusted */
-#define TRUST_TICKS 2			/* coarse ticks: 4 to 20 ms each */
+#define TRUST_TICKS 10			/* ticks of 10 ms */
 
 static uint64_t table[TABLE_SLOTS];	/* page number << 8 | tick, or 0 */
 static long page_bytes;		/* atomic: sysconf(_SC_PAGESIZE) */
