@@ -90,6 +90,9 @@ bool uring_has_staged(unsigned lane);
 /* Async-signal-safe: submit what lane staged, and publish what lane's ring
  * has completed if nobody else is doing it. */
 void uring_reap(unsigned lane);
+/* Lock-free: lane waits; what its ring reaped so far may be settled from
+ * now on (reap.c keeps the latest completions for a while). */
+void uring_age(unsigned lane);
 /* aio_suspend's wait in the ring of lane itself, when every entry of list
  * still in flight is in that ring: 0 (look again), EINTR, ETIMEDOUT, or
  * ENOTSUP when the caller must wait on the futex instead. */

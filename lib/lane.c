@@ -286,6 +286,7 @@ lane_note_wait(void)
 	if (lane && __atomic_load_n(&lane->since_wait, __ATOMIC_RELAXED) != 0) {
 		__atomic_store_n(&lane->since_wait, 0, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&lane->epoch, 1, __ATOMIC_RELAXED);
+		uring_age(lane->index);
 	}
 }
 

@@ -228,6 +228,7 @@ drain(struct ring *r, bool *urgent, bool settled_next)
 	unsigned head, seen = 0;
 	unsigned long long completed = 0, failed = 0;
 
+	struct request *soon = NULL, **soon_last = &soon, *soon_tail = NULL;
 	io_uring_for_each_cqe(&r->uring, head, cqe) {
 		struct request *req = io_uring_cqe_get_data(cqe);
 		KERNEL_HANDOFF_ACQUIRE(r);	/* each entry: the loop rereads the tail */
@@ -243,11 +244,17 @@ drain(struct ring *r, bool *urgent, bool settled_next)
 			completed++;
 			failed += res < 0;
 		}
-		if (urgent && (res == -ECANCELED || settle_is_urgent(req)))
-			*urgent = true;
-		*last = req;
-		last = &req->next;
-		tail = req;
+		if (res == -ECANCELED || settle_is_urgent(req)) {
+			if (urgent)
+				*urgent = true;
+			*soon_last = req;
+			soon_last = &req->next;
+			soon_tail = req;
+		} else {
+			*last = req;
+			last = &req->next;
+			tail = req;
+		}
 	}
 	if (seen == 0)
 		return 0;
@@ -262,8 +269,15 @@ drain(struct ring *r, bool *urgent, bool settled_next)
 		places_give((int)completed);
 		publish_wake();
 	}
+	if (soon) {
+		*soon_last = NULL;
+		stack_push(&r->urgent, soon, soon_tail);
+	}
 	if (first) {
+		*last = NULL;
 		stack_push(&r->reaped, first, tail);
+	}
+	if (first || soon) {
 		/* Sequentially consistent with the reaper's sleep for good:
 		 * either it sees the bit and looks within HEAL_MILLISECONDS,
 		 * or this sees it asleep and wakes it. */
@@ -274,29 +288,72 @@ drain(struct ring *r, bool *urgent, bool settled_next)
 	return seen;
 }
 
+static void
+settle_list(struct request *next)
+{
+	while (next) {
+		struct request *batch[64];
+		int count = 0;
+		while (next && count < 64) {
+			batch[count++] = next;
+			next = next->next;
+		}
+		backend_completion(batch, count);
+	}
+}
+
+/* Settling.  The urgent are settled at every call; a plain request waits
+ * until its lane has waited once more (uring_age), so that when an
+ * application resubmits as it collects, as most do, its fd's queue still
+ * holds the requests of the last wait and is never emptied, freed and made
+ * again.  The reaper settles everything of a ring nobody settled for a
+ * while (every). */
 void
-reap_settle(void)
+reap_settle_rings(bool every)
 {
 	unsigned mask = __atomic_exchange_n(&reaped_rings, 0, __ATOMIC_ACQUIRE);
+	unsigned left = 0;
 	for (unsigned i = 0; mask; i++, mask >>= 1) {
 		if (!(mask & 1))
 			continue;
 		struct ring *r = &rings[i];
 		/* Completing may start more requests, which may complete at
-		 * once and be reaped again: go on until the stack is empty. */
-		while (__atomic_load_n(&r->reaped, __ATOMIC_RELAXED)) {
-			struct request *next = stack_take_all(&r->reaped);
-			while (next) {
-				struct request *batch[64];
-				int count = 0;
-				while (next && count < 64) {
-					batch[count++] = next;
-					next = next->next;
-				}
-				backend_completion(batch, count);
-			}
+		 * once and be reaped again: go on until nothing is due. */
+		for (;;) {
+			struct request *due = stack_take_all(&r->urgent);
+			if (!due)
+				due = stack_take_all(&r->aged);
+			if (!due && every)
+				due = stack_take_all(&r->reaped);
+			if (!due)
+				break;
+			__atomic_add_fetch(&r->settles, 1, __ATOMIC_RELAXED);
+			settle_list(due);
 		}
+		if (__atomic_load_n(&r->reaped, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&r->aged, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&r->urgent, __ATOMIC_RELAXED))
+			left |= 1u << i;
 	}
+	if (left)
+		__atomic_fetch_or(&reaped_rings, left, __ATOMIC_SEQ_CST);
+}
+
+void
+uring_age(unsigned lane)
+{
+	if (lane >= LANES_MAX)
+		return;
+	struct ring *r = &rings[lane];
+	if (!__atomic_load_n(&r->reaped, __ATOMIC_RELAXED))
+		return;
+	struct request *young = stack_take_all(&r->reaped);
+	if (!young)
+		return;
+	struct request *tail = young;
+	while (tail->next)
+		tail = tail->next;
+	stack_push(&r->aged, young, tail);
 }
 
 /* For a signal handler that interrupted this thread while it held the
@@ -535,6 +592,7 @@ static void *
 reaper_main(void *unused)
 {
 	unsigned windows_seen = 0;
+	unsigned settles_seen[LANES_MAX] = { 0 };
 	for (;;) {
 		/* After a quiet window, a completion's signal may have been
 		 * lost to the kernel's race with quiet_end; a reaped stack
@@ -565,7 +623,23 @@ reaper_main(void *unused)
 				role_release(r);
 			}
 		}
-		reap_settle();
+		/* What is due now; and everything of a ring that nobody
+		 * settled since the last look. */
+		reap_settle_rings(false);
+		bool stale = false;
+		for (unsigned i = 0; i < LANES_MAX; i++) {
+			unsigned settles = __atomic_load_n(&rings[i].settles, __ATOMIC_RELAXED);
+			if (settles == settles_seen[i] &&
+			    (__atomic_load_n(&rings[i].reaped, __ATOMIC_RELAXED) ||
+			     __atomic_load_n(&rings[i].aged, __ATOMIC_RELAXED)))
+				stale = true;
+			settles_seen[i] = settles;
+		}
+		if (stale) {
+			reap_settle_rings(true);
+			for (unsigned i = 0; i < LANES_MAX; i++)
+				settles_seen[i] = __atomic_load_n(&rings[i].settles, __ATOMIC_RELAXED);
+		}
 	}
 }
 

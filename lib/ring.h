@@ -33,7 +33,12 @@ struct ring {
 	unsigned capacity;
 	uintptr_t reap_role;		/* atomic: 0, or the holder's
 					 * pthread_self() | ROLE_MARKED */
-	struct request *reaped;		/* atomic stack: reaped, not settled */
+	struct request *urgent;		/* atomic stacks of requests reaped and
+					 * not settled: those to settle soon, */
+	struct request *reaped;		/* the others since the lane last waited, */
+	struct request *aged;		/* and the others before that */
+	unsigned settles;		/* atomic: reap_settle calls that took
+					 * from this ring */
 } __attribute__((aligned(64)));
 
 extern struct ring rings[LANES_MAX];
@@ -46,6 +51,9 @@ extern bool backend_active;		/* atomic: rings may be made */
 
 /* reap.c */
 bool reaper_start(void);
+/* Settle what is due on every ring: the urgent, and the aged (every: all
+ * of it). */
+void reap_settle_rings(bool every);
 /* Submit what the ring holds, then collect what completed meanwhile;
  * flags as backend.h's flush. */
 void ring_submit(struct ring *r, unsigned flags);

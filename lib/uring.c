@@ -106,7 +106,9 @@ ring_make(unsigned lane)
 	}
 	r->capacity = r->uring.cq.ring_entries - WAKE_UP_ROOM;
 	__atomic_store_n(&r->held, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->urgent, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->reaped, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->aged, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->reap_role, 0, __ATOMIC_RELAXED);
 	lock_reset(&r->producers);
 	__atomic_store_n(&r->state, RING_ACTIVE, __ATOMIC_RELEASE);
@@ -328,7 +330,8 @@ uring_after_fork_child(void)
 			io_uring_queue_exit(&r->uring);	/* our copy; the parent's stays */
 		r->state = RING_UNMADE;
 		r->held = 0;
-		r->reaped = NULL;	/* its requests were in the queues, freed there */
+		/* Their requests were in the queues, freed there. */
+		r->urgent = r->reaped = r->aged = NULL;
 		r->reap_role = 0;
 	}
 	if (completion_event >= 0)
@@ -339,7 +342,11 @@ uring_after_fork_child(void)
 	reap_after_fork_child();
 }
 
-void reap_settle(void);
+static void
+reap_settle(void)
+{
+	reap_settle_rings(false);
+}
 
 const struct backend uring_backend = {
 	.name = "uring",
@@ -361,6 +368,7 @@ bool uring_probe(void) { return false; }
 bool uring_active(void) { return false; }
 bool uring_has_staged(unsigned lane) { return false; }
 void uring_reap(unsigned lane) { }
+void uring_age(unsigned lane) { }
 void uring_wake_sleepers(unsigned lane) { }
 int
 uring_wait(unsigned lane, const struct aiocb *const list[], int count,
