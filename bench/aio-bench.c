@@ -39,7 +39,9 @@
  *       the time one submission call takes to return: aio_read, aio_write,
  *       lio_listio(LIO_NOWAIT) of one read, or aio_fsync(O_SYNC) after an
  *       untimed pwrite; each request is waited for (aio_suspend, aio_return)
- *       outside the timing.  Reports p50, p99 and max in microseconds.
+ *       outside the timing.  Reports p50, p99 and max in microseconds, and
+ *       how many timed calls slept (blocked_calls: a voluntary context
+ *       switch during the call) or lost the CPU (preempted_calls).
  *       write and fsync write into F, so give them a scratch file.
  *   aio-bench mkfile --file=F --size-mib=M     write M MiB of random bytes
  *   aio-bench warm --file=F                    read F once into the page cache
@@ -880,6 +882,17 @@ percentile(const double *sorted, size_t n, double q)
 	return sorted[rank < 1 ? 0 : rank > n ? n - 1 : rank - 1];
 }
 
+/* This thread's context switches so far: voluntary (it slept) and
+ * involuntary (the scheduler gave its CPU to another). */
+static void
+thread_switches(long *voluntary, long *involuntary)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	*voluntary = ru.ru_nvcsw;
+	*involuntary = ru.ru_nivcsw;
+}
+
 /* The one submission call the scenario times. */
 static int
 submit_call(struct aiocb *cb)
@@ -909,7 +922,7 @@ run_submit(void)
 	cb.aio_lio_opcode = LIO_READ;
 	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 	uint64_t offsets = (uint64_t) (file_size - size) / BS + 1;
-	size_t count = 0, capacity = 4096;
+	size_t count = 0, capacity = 4096, blocked = 0, preempted = 0;
 	double *samples = malloc(capacity * sizeof *samples);
 	if (!samples)
 		fail("out of memory");
@@ -923,9 +936,12 @@ run_submit(void)
 		/* aio_fsync: something to sync, written outside the timing. */
 		if (is_fsync && pwrite(cb.aio_fildes, buf, BS, cb.aio_offset) != BS)
 			fail("pwrite: %s", strerror(errno));
+		long vol0, invol0, vol1, invol1;
+		thread_switches(&vol0, &invol0);
 		double t0 = now();
 		int ret = submit_call(&cb);
 		double t1 = now();
+		thread_switches(&vol1, &invol1);
 		if (ret != 0)
 			fail("%s: %s", opt.call, strerror(errno));
 		const struct aiocb *one[1] = {&cb};
@@ -939,6 +955,8 @@ run_submit(void)
 			    !(samples = realloc(samples, (capacity *= 2) * sizeof *samples)))
 				fail("out of memory");
 			samples[count++] = (t1 - t0) * 1e6;
+			blocked += vol1 != vol0;
+			preempted += invol1 != invol0;
 		}
 		calls++;
 		phase = window_tick(&w, calls);
@@ -952,10 +970,11 @@ run_submit(void)
 	char counters[160];
 	format_library_counters(&w, counters, sizeof counters);
 	printf("aio-bench submit mode=%s %s backend=%s call=%s size=%zu calls=%zu secs=%.6f "
-	       "p50_us=%.3f p99_us=%.3f max_us=%.3f mean_us=%.3f%s\n",
+	       "p50_us=%.3f p99_us=%.3f max_us=%.3f mean_us=%.3f blocked_calls=%zu "
+	       "preempted_calls=%zu%s\n",
 	       opt.mode, lib_field, which_backend(), opt.call, size, count, w.t1 - w.t0,
 	       percentile(samples, count, 0.50), percentile(samples, count, 0.99),
-	       samples[count - 1], sum / count, counters);
+	       samples[count - 1], sum / count, blocked, preempted, counters);
 	fflush(stdout);
 	free(samples);
 	free(buf);
