@@ -462,6 +462,19 @@ row() {
 	ROWS+="| $scen | $label | $med | $range | $target | $detail |"$'\n'
 }
 
+# depth_rows SCENARIO-LABEL SHORT-NAME TAG BASE-TAG BASE-NAME OPS-NAME
+#            OPS-TARGET CPU-TARGET: the rows of a scenario at depth, where
+# TAG.ours and TAG.glibc ran against the baseline BASE-TAG: each against
+# it in ops/s and in CPU per read, and libaio-posix against glibc.
+depth_rows() {
+	local scen=$1 short=$2 ours=$3.ours glibc=$3.glibc base=$4 name=$5 ops=$6
+	row "$scen" "$short" "libaio-posix/$name, $ops" "$ours" "$base" ops_per_s rate "" "$7"
+	row "$scen" "$short" "glibc/$name, $ops" "$glibc" "$base" ops_per_s rate "" ""
+	row "$scen" "$short" "libaio-posix/glibc, $ops" "$ours" "$glibc" ops_per_s rate "" ""
+	row "$scen" "$short" "libaio-posix/$name, CPU per op" "$ours" "$base" cpu_us_per_op cpu " per read" "$8"
+	row "$scen" "$short" "glibc/$name, CPU per op" "$glibc" "$base" cpu_us_per_op cpu " per read" ""
+}
+
 # row_us SCENARIO-LABEL SHORT-NAME LABEL SUMMARY-LABEL TAG TARGET: scenario
 # 7's absolute figure, the median over runs of each run's p99 in µs, with
 # the medians of p50, max and the number of calls in the detail column.
@@ -502,11 +515,7 @@ if ((RUN_2)); then
 		for p in $PATTERNS; do
 			[[ $f == 1 ]] && short="64 in flight, 1 fd, $p" || short="64 in flight, $f fds, $p"
 			[[ $p == list ]] && S="2. $short (aio_suspend on all, scan)" || S="2. $short (aio_suspend on the oldest)"
-			row "$S" "$short" "libaio-posix/io_uring, ops/s" "s2.f$f.$p.ours" "s2.f$f.uring" ops_per_s rate "" "≥ 0.95"
-			row "$S" "$short" "glibc/io_uring, ops/s" "s2.f$f.$p.glibc" "s2.f$f.uring" ops_per_s rate "" ""
-			row "$S" "$short" "libaio-posix/glibc, ops/s" "s2.f$f.$p.ours" "s2.f$f.$p.glibc" ops_per_s rate "" ""
-			row "$S" "$short" "libaio-posix/io_uring, CPU per op" "s2.f$f.$p.ours" "s2.f$f.uring" cpu_us_per_op cpu " per read" "≤ 1.1"
-			row "$S" "$short" "glibc/io_uring, CPU per op" "s2.f$f.$p.glibc" "s2.f$f.uring" cpu_us_per_op cpu " per read" ""
+			depth_rows "$S" "$short" "s2.f$f.$p" "s2.f$f.uring" io_uring ops/s "≥ 0.95" "≤ 1.1"
 		done
 	done
 fi
@@ -546,11 +555,7 @@ if ((RUN_6)); then
 		((n == 1)) && short="1 thread" || short="$n threads"
 		S="6. $short, own fd each, 64 in flight each"
 		short+=" x 64 in flight"
-		row "$S" "$short" "libaio-posix/raw rings, aggregate ops/s" "s6.t$n.ours" "s6.t$n.uring" ops_per_s rate "" "≥ 0.9"
-		row "$S" "$short" "glibc/raw rings, aggregate ops/s" "s6.t$n.glibc" "s6.t$n.uring" ops_per_s rate "" ""
-		row "$S" "$short" "libaio-posix/glibc, aggregate ops/s" "s6.t$n.ours" "s6.t$n.glibc" ops_per_s rate "" ""
-		row "$S" "$short" "libaio-posix/raw rings, CPU per read" "s6.t$n.ours" "s6.t$n.uring" cpu_us_per_op cpu " per read" ""
-		row "$S" "$short" "glibc/raw rings, CPU per read" "s6.t$n.glibc" "s6.t$n.uring" cpu_us_per_op cpu " per read" ""
+		depth_rows "$S" "$short" "s6.t$n" "s6.t$n.uring" "raw rings" "aggregate ops/s" "≥ 0.9" ""
 	done
 fi
 if ((RUN_7)); then
