@@ -74,7 +74,7 @@ struct fd_queue {
 	} fd_kind;
 	int io_fd;			/* what requests run on */
 	dev_t device;			/* of the file, while borrowing */
-	ino_t inode;
+	ino64_t inode;
 	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
 	int reserved;			/* places held by engine_reserve */
@@ -136,14 +136,14 @@ map_grow(void)
 static bool
 still_same_file(const struct fd_queue *q)
 {
-	struct stat now;
+	struct stat64 now;
 	switch (q->fd_kind) {
 	case FD_BAD:
 		return fcntl(q->fd, F_GETFD) == -1;	/* was bad, still bad? */
 	case FD_UNPROTECTED:
 		return true;		/* nothing to compare with: trust it */
 	case FD_BORROWED:
-		return fstat(q->fd, &now) == 0 && now.st_dev == q->device &&
+		return fstat64(q->fd, &now) == 0 && now.st_dev == q->device &&
 		       now.st_ino == q->inode;
 	case FD_DUPLICATE:
 		break;
@@ -156,8 +156,8 @@ still_same_file(const struct fd_queue *q)
 			return false;
 		kcmp_usable = false;	/* ENOSYS or EPERM: compare inodes */
 	}
-	struct stat then;
-	return fstat(q->fd, &now) == 0 && fstat(q->io_fd, &then) == 0 &&
+	struct stat64 then;
+	return fstat64(q->fd, &now) == 0 && fstat64(q->io_fd, &then) == 0 &&
 		now.st_dev == then.st_dev && now.st_ino == then.st_ino;
 }
 
@@ -235,8 +235,8 @@ queue_get(int fd)
 	if (!q)
 		return NULL;
 	q->fd = fd;
-	struct stat st;
-	if (fstat(fd, &st) == 0) {
+	struct stat64 st;	/* 64-bit inode numbers on every ABI */
+	if (fstat64(fd, &st) == 0) {
 		q->fd_kind = FD_BORROWED;
 		q->io_fd = fd;
 		q->device = st.st_dev;
@@ -700,13 +700,13 @@ request_execute(const struct request *req)
 				/* This kind of file cannot: read, which may wait. */
 			}
 			rc = req->stream ? read(req->io_fd, req->buffer, req->length)
-					 : pread(req->io_fd, req->buffer, req->length, req->offset);
+					 : pread64(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_WRITE:
 			/* pwrite on an O_APPEND file appends, and leaves the file
 			 * offset alone, unlike write. */
 			rc = req->stream ? write(req->io_fd, req->buffer, req->length)
-					 : pwrite(req->io_fd, req->buffer, req->length, req->offset);
+					 : pwrite64(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_FSYNC:
 			rc = fsync(req->io_fd);

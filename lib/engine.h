@@ -103,7 +103,7 @@ struct request {
 	bool stream;			/* read()/write() instead of pread()/pwrite() */
 	void *buffer;
 	size_t length;
-	off_t offset;
+	off64_t offset;			/* 64 bits wide on every ABI (abi.h) */
 	unsigned long sequence;		/* submission order on its fd */
 	struct fd_queue *queue;
 	struct list queue_link;		/* fd_queue.outstanding */
