@@ -180,3 +180,4 @@ aio_init(const struct aioinit *init)
 		config.idle_seconds = init->aio_idle_time;
 	pthread_mutex_unlock(&engine_lock);
 }
+AIO_EXPORT_VERSIONS(aio_init);

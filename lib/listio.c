@@ -72,8 +72,9 @@ group_wait(struct list_group *group)
 	}
 }
 
-static int
-listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
+int
+listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *event,
+	      unsigned abi_flags)
 {
 	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0 ||
 	    nent > AIO_POSIX_LISTIO_MAX || (nent > 0 && !list)) {
@@ -123,7 +124,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		}
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		struct request *req = request_from_aiocb(cb, op, flags_cache);
+		struct request *req = request_from_aiocb(cb, op, abi_flags, flags_cache);
 		if (!req) {
 			int error = errno;
 			if (error == EAGAIN) {
@@ -212,6 +213,6 @@ AIO_EXPORT int
 lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
 {
 	ABI_FORGET_NONNULL(list);
-	return listio(mode, list, nent, sig);
+	return listio_submit(mode, list, nent, sig, 0);
 }
 AIO_EXPORT_64(lio_listio, int, (int, struct aiocb64 *const[], int, struct sigevent *));

@@ -22,7 +22,8 @@
 
 /* Validate an aiocb and fill req from it; false with errno set. */
 static bool
-request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *flags_cache)
+request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsigned abi_flags,
+		int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
@@ -37,15 +38,17 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 		errno = EINVAL;
 		return false;
 	}
+	off64_t offset = abi_offset(cb, abi_flags);
 	if (op == OP_READ || op == OP_WRITE) {
-		if (cb->aio_offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
+		if (offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
 			errno = EINVAL;
 			return false;
 		}
 	}
 
 	request_init(req);
-	int error = notification_prepare(&req->notification, &cb->aio_sigevent);
+	int error = notification_prepare(&req->notification, (abi_flags & ABI_NO_ENTRY_EVENT)
+					 ? NULL : &cb->aio_sigevent);
 	if (error) {
 		errno = error;
 		return false;
@@ -56,7 +59,7 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 	req->priority = cb->aio_reqprio;
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
-	req->offset = cb->aio_offset;
+	req->offset = offset;
 	if (op == OP_READ && !flags_cache) {
 		/* O_DIRECT only decides where a read runs, never its result:
 		 * a hint will do (inline.c), without a system call each time. */
@@ -84,14 +87,14 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 }
 
 struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
+request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags, int *flags_cache)
 {
 	struct request *req = request_new();
 	if (!req) {
 		errno = EAGAIN;
 		return NULL;
 	}
-	if (!request_prepare(req, cb, op, flags_cache)) {
+	if (!request_prepare(req, cb, op, abi_flags, flags_cache)) {
 		request_free(req);
 		return NULL;
 	}
@@ -106,13 +109,13 @@ request_discard(struct request *req)
 	request_free(req);
 }
 
-static int
-submit(struct aiocb *cb, enum request_op op)
+int
+submit_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags)
 {
 	/* On the stack first: a request completed at submission never needs
 	 * the heap. */
 	struct request local;
-	if (!request_prepare(&local, cb, op, NULL))
+	if (!request_prepare(&local, cb, op, abi_flags, NULL))
 		return -1;
 	engine_init();
 	report_first_request();
@@ -140,14 +143,14 @@ submit(struct aiocb *cb, enum request_op op)
 AIO_EXPORT int
 aio_read(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_READ);
+	return submit_aiocb(aiocbp, OP_READ, 0);
 }
 AIO_EXPORT_64(aio_read, int, (struct aiocb64 *));
 
 AIO_EXPORT int
 aio_write(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_WRITE);
+	return submit_aiocb(aiocbp, OP_WRITE, 0);
 }
 AIO_EXPORT_64(aio_write, int, (struct aiocb64 *));
 
@@ -164,6 +167,6 @@ aio_fsync(int operation, struct aiocb *aiocbp)
 		errno = EBADF;
 		return -1;
 	}
-	return submit(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC);
+	return submit_aiocb(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC, 0);
 }
 AIO_EXPORT_64(aio_fsync, int, (int, struct aiocb64 *));

@@ -87,16 +87,18 @@ futex_wait_registered(const struct aiocb *const list[], int nent,
 	return rc;
 }
 
-/* Far enough to mean "no deadline", near enough not to overflow. */
-#define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
+/* Far enough to mean "no deadline", near enough that the CLOCK_MONOTONIC
+ * deadline does not overflow time_t: a century, or 2^30 seconds (34 years)
+ * where the library's time_t has 32 bits (ILP32, see abi.h). */
+#define FOREVER_SECONDS \
+	(sizeof(time_t) < 8 ? (INT64_C(1) << 30) : INT64_C(60) * 60 * 24 * 365 * 100)
 
-AIO_EXPORT int
-aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+int
+suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout)
 {
-	ABI_FORGET_NONNULL(list);
 	if (nent < 0 || (nent > 0 && !list) ||
-	    (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-			 timeout->tv_nsec >= 1000000000L))) {
+	    (timeout && (timeout->seconds < 0 || timeout->nanoseconds < 0 ||
+			 timeout->nanoseconds >= 1000000000L))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -117,11 +119,11 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	if (timeout) {
-		if (timeout->tv_sec > FOREVER_SECONDS)
-			deadline.tv_sec += FOREVER_SECONDS;
+		if (timeout->seconds > FOREVER_SECONDS)
+			deadline.tv_sec += (time_t)FOREVER_SECONDS;
 		else
-			deadline.tv_sec += timeout->tv_sec;
-		deadline.tv_nsec += timeout->tv_nsec;
+			deadline.tv_sec += (time_t)timeout->seconds;
+		deadline.tv_nsec += timeout->nanoseconds;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -156,5 +158,15 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	if (result)
 		errno = error;
 	return result;
+}
+
+AIO_EXPORT int
+aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+{
+	ABI_FORGET_NONNULL(list);
+	struct abi_timeout wide;
+	if (timeout)
+		wide = (struct abi_timeout){ timeout->tv_sec, timeout->tv_nsec };
+	return suspend_wait(list, nent, timeout ? &wide : NULL);
 }
 AIO_EXPORT_64(aio_suspend, int, (const struct aiocb64 *const[], int, const struct timespec *));
