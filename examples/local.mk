@@ -7,6 +7,9 @@
 
 noinst_PROGRAMS += examples/aiocp
 examples_aiocp_SOURCES = examples/aiocp.c
+# Built for the ABI the tests are (TEST_ABI_CPPFLAGS, see tests/local.mk).
+EXAMPLE_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
+examples_aiocp_CFLAGS = $(EXAMPLE_CFLAGS)
 
 DEMO_LIBRARY = $(abs_top_builddir)/lib/.libs/libaio-posix.so.0
 DEMO_INPUT = examples/demo-input.bin
@@ -45,6 +48,11 @@ examples_suspend_SOURCES = examples/suspend.c
 examples_signal_SOURCES = examples/signal.c
 examples_callback_SOURCES = examples/callback.c
 examples_listio_SOURCES = examples/listio.c
+examples_poll_CFLAGS = $(EXAMPLE_CFLAGS)
+examples_suspend_CFLAGS = $(EXAMPLE_CFLAGS)
+examples_signal_CFLAGS = $(EXAMPLE_CFLAGS)
+examples_callback_CFLAGS = $(EXAMPLE_CFLAGS)
+examples_listio_CFLAGS = $(EXAMPLE_CFLAGS)
 TESTS += examples/run-examples.sh
 EXTRA_DIST += examples/run-examples.sh examples/poll.expected \
 	examples/suspend.expected examples/signal.expected \

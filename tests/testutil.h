@@ -2,6 +2,11 @@
 #ifndef AIO_POSIX_TESTUTIL_H
 #define AIO_POSIX_TESTUTIL_H
 
+/* The *64 names, O_LARGEFILE and mkostemp: include this header first. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <aio.h>
 #include <check.h>
 #include <errno.h>
@@ -13,12 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A fresh temporary regular file, already unlinked; returns its fd. */
+/* A fresh temporary regular file, already unlinked; returns its fd.  It is
+ * O_LARGEFILE in every build, as a program using struct aiocb64 opens its
+ * files: without it a 32-bit kernel interface refuses a write beyond 2 GiB
+ * (EFBIG), with glibc's aio as with ours. */
 static inline int
 test_temp_file(void)
 {
 	char path[] = "/tmp/aio-posix-test-XXXXXX";
-	int fd = mkstemp(path);
+	int fd = mkostemp(path, O_LARGEFILE);
 	ck_assert_int_ge(fd, 0);
 	unlink(path);
 	return fd;
