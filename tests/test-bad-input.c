@@ -50,25 +50,6 @@
 
 /* --- helpers ---------------------------------------------------------------- */
 
-/* NULL through volatile pointers: <aio.h> declares the arguments nonnull, and
- * the compiler would act on a literal NULL.  The calls that pass NULL go
- * through pointers to the functions, which carry no nonnull attribute: the
- * call is deliberate, and UBSan (-fsanitize=nonnull-attribute) must not
- * count it against the test. */
-static struct aiocb *volatile null_aiocb;
-static struct aiocb64 *volatile null_aiocb64;
-static struct aiocb **volatile null_list;
-static const struct aiocb **volatile null_const_list;
-static int (*volatile read_p)(struct aiocb *) = aio_read;
-static int (*volatile write_p)(struct aiocb *) = aio_write;
-static int (*volatile fsync_p)(int, struct aiocb *) = aio_fsync;
-static int (*volatile error_p)(const struct aiocb *) = aio_error;
-static ssize_t (*volatile return_p)(struct aiocb *) = aio_return;
-static int (*volatile read64_p)(struct aiocb64 *) = aio_read64;
-static int (*volatile error64_p)(const struct aiocb64 *) = aio_error64;
-static int (*volatile suspend_p)(const struct aiocb *const[], int, const struct timespec *) = aio_suspend;
-static int (*volatile listio_p)(int, struct aiocb *const[], int, struct sigevent *) = lio_listio;
-
 static double
 now(void)
 {

@@ -18,6 +18,31 @@
 #include <time.h>
 #include <unistd.h>
 
+/* NULL where <aio.h> says nonnull, the way an application may pass it: the
+ * compiler would act on a literal NULL, and UBSan
+ * (-fsanitize=nonnull-attribute) rightly reports a call that passes one to
+ * a function declared nonnull.  So the tests that prove the library answers
+ * NULL with EINVAL pass it through volatile pointers to the functions,
+ * whose type carries no nonnull attribute: nothing the sanitizer may flag,
+ * and the library still sees NULL. */
+#define TEST_UNANNOTATED static __attribute__((unused))
+TEST_UNANNOTATED struct aiocb *volatile null_aiocb;
+TEST_UNANNOTATED struct aiocb64 *volatile null_aiocb64;
+TEST_UNANNOTATED struct aiocb **volatile null_list;
+TEST_UNANNOTATED const struct aiocb **volatile null_const_list;
+TEST_UNANNOTATED int (*volatile read_p)(struct aiocb *) = aio_read;
+TEST_UNANNOTATED int (*volatile write_p)(struct aiocb *) = aio_write;
+TEST_UNANNOTATED int (*volatile fsync_p)(int, struct aiocb *) = aio_fsync;
+TEST_UNANNOTATED int (*volatile error_p)(const struct aiocb *) = aio_error;
+TEST_UNANNOTATED ssize_t (*volatile return_p)(struct aiocb *) = aio_return;
+TEST_UNANNOTATED int (*volatile read64_p)(struct aiocb64 *) = aio_read64;
+TEST_UNANNOTATED int (*volatile error64_p)(const struct aiocb64 *) = aio_error64;
+TEST_UNANNOTATED ssize_t (*volatile return64_p)(struct aiocb64 *) = aio_return64;
+TEST_UNANNOTATED int (*volatile suspend_p)(const struct aiocb *const[], int,
+					   const struct timespec *) = aio_suspend;
+TEST_UNANNOTATED int (*volatile listio_p)(int, struct aiocb *const[], int,
+					  struct sigevent *) = lio_listio;
+
 /* A fresh temporary regular file, already unlinked; returns its fd.  It is
  * O_LARGEFILE in every build, as a program using struct aiocb64 opens its
  * files: without it a 32-bit kernel interface refuses a write beyond 2 GiB
