@@ -7,6 +7,9 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(TEST_ABI_CPPFLAGS)
 TEST_LIBS = lib/libaio-posix.la $(CHECK_LIBS)
 # Every test program runs once per backend (tests/each-backend.sh): forced
 # threads, and forced uring where io_uring works (tests/uring-works says).
+# In a cross build every program of the host runs under TEST_EMULATOR
+# (configure finds qemu-user), and the test programs are plain executables
+# (-no-install), not libtool's wrapper scripts, so that it can run them.
 LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/each-backend.sh
 check_PROGRAMS += tests/uring-works
 tests_uring_works_SOURCES = tests/uring-works.c
@@ -25,7 +28,10 @@ AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	AIO_POSIX_TEST_LIBRARY='$(abs_top_builddir)/lib/.libs/libaio-posix.so.0'; \
 	export AIO_POSIX_TEST_LIBRARY; \
 	AIO_POSIX_TEST_BUILDDIR='$(abs_top_builddir)'; export AIO_POSIX_TEST_BUILDDIR; \
-	if tests/uring-works; then AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; fi; \
+	AIO_POSIX_TEST_EMULATOR='$(TEST_EMULATOR)'; export AIO_POSIX_TEST_EMULATOR; \
+	if AIO_POSIX_URING_WHY=`$(TEST_EMULATOR) tests/uring-works`; then \
+	  AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; \
+	else export AIO_POSIX_URING_WHY; fi; \
 	AIO_POSIX_SANITIZER='$(SANITIZER_CFLAGS)'; export AIO_POSIX_SANITIZER;
 EXTRA_DIST += tests/testutil.h
 

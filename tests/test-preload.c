@@ -55,8 +55,16 @@ run_program(const char *path, const char *preload, struct run *run)
 		dup2(p[1], STDOUT_FILENO);
 		close(p[0]);
 		close(p[1]);
-		char *argv[] = { (char *)path, NULL };
-		execve(path, argv, env);
+		/* A cross build runs the program under its emulator (qemu-user
+		 * passes LD_PRELOAD on to the emulated program's loader). */
+		const char *emulator = getenv("AIO_POSIX_TEST_EMULATOR");
+		if (emulator && *emulator) {
+			char *argv[] = { (char *)emulator, (char *)path, NULL };
+			execvpe(emulator, argv, env);
+		} else {
+			char *argv[] = { (char *)path, NULL };
+			execve(path, argv, env);
+		}
 		_exit(127);
 	}
 	close(p[1]);
