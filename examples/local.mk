@@ -45,7 +45,9 @@ demo: examples/aiocp$(EXEEXT) lib/libaio-posix.la
 	@backend=`sed -n 's/^aio-posix\[[0-9]*\]: backend=\([a-z]*\) .*/\1/p' examples/demo-aio-posix.err`; \
 	echo; case $$backend in \
 	uring) echo "demo: libaio-posix served it with its io_uring backend";; \
-	threads) echo "demo: libaio-posix served it with its thread pool: $(DEMO_NO_URING)";; \
+	threads) why="$(DEMO_NO_URING)"; \
+	  [ "$${AIO_POSIX_BACKEND:-}" != threads ] || why="AIO_POSIX_BACKEND=threads asks for it"; \
+	  echo "demo: libaio-posix served it with its thread pool: $$why";; \
 	*) echo "demo: FAIL: no statistics line from libaio-posix"; exit 1;; \
 	esac
 	@echo "demo: OK: both copies are identical to $(DEMO_INPUT)"
