@@ -1,6 +1,8 @@
-/* test-abi: libaio-posix is a drop-in for glibc's aio: struct aiocb keeps
- * glibc's layout, the library never writes a public field, and it exports
- * exactly glibc's aio names plus its own extension, unversioned. */
+/* test-abi: libaio-posix is a drop-in for glibc's aio: struct aiocb and
+ * struct aiocb64 keep glibc's layouts (LP64, i386 in each test ABI), the
+ * library never writes a public field, and it exports exactly the aio
+ * names of the libc.so.6 it runs with, at the same symbol versions, plus
+ * its own extension, unversioned. */
 #define _GNU_SOURCE
 #include <config.h>
 #include "io-util.h"

@@ -1,6 +1,8 @@
 /* test-preload: libaio-posix serves a program built only against glibc's
  * <aio.h>, both when preloaded (LD_PRELOAD) and when linked; without either,
- * glibc serves it as before. */
+ * glibc serves it as before.  The same for a program that calls the oldest
+ * symbol versions (tests/versioned-aio-program.c), whose lio_listio keeps
+ * glibc 2.1 to 2.3's meaning on x86_64 and i386. */
 #define _GNU_SOURCE
 #include <config.h>
 #include "io-util.h"
