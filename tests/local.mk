@@ -33,7 +33,7 @@ AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	  AIO_POSIX_URING_WORKS=1; export AIO_POSIX_URING_WORKS; \
 	else export AIO_POSIX_URING_WHY; fi; \
 	AIO_POSIX_SANITIZER='$(SANITIZER_CFLAGS)'; export AIO_POSIX_SANITIZER;
-EXTRA_DIST += tests/testutil.h
+EXTRA_DIST += tests/testutil.h tests/aiocb-util.h
 
 if HAVE_CHECK
 include tests/io.mk

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aiocb-util.h"
+
 /* NULL where <aio.h> says nonnull, the way an application may pass it: the
  * compiler would act on a literal NULL, and UBSan
  * (-fsanitize=nonnull-attribute) rightly reports a call that passes one to
@@ -96,17 +98,6 @@ test_wait(struct aiocb *cb, int expected_error)
 	}
 	ck_assert_int_eq(aio_error(cb), expected_error);
 	return aio_return(cb);
-}
-
-static inline void
-test_prepare(struct aiocb *cb, int fd, void *buffer, size_t length, off_t offset)
-{
-	memset(cb, 0, sizeof *cb);
-	cb->aio_fildes = fd;
-	cb->aio_buf = buffer;
-	cb->aio_nbytes = length;
-	cb->aio_offset = offset;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
 }
 
 /* A plain blocking write that insists on the full length. */

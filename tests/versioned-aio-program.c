@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aiocb-util.h"
+
 /* Only the table of symbol versions: no code of the library. */
 #define ABI_VERSIONS_ONLY 1
 #include "abi.h"
@@ -64,15 +66,6 @@ __asm__(".symver old_lio_listio, " NAME(lio_listio) "@" BASE);
 #define BASE_ENTRY_SIGNAL (SIGRTMIN + 4)
 #define ENTRY_SIGNAL (SIGRTMIN + 5)
 
-static const char *
-object_of(void *address)
-{
-	Dl_info info;
-	if (address == NULL || dladdr(address, &info) == 0 || info.dli_fname == NULL)
-		return "unknown";
-	return info.dli_fname;
-}
-
 static int
 round_trip(int fd)
 {
@@ -82,12 +75,7 @@ round_trip(int fd)
 	if (pwrite(fd, out, sizeof out, 512) != (ssize_t)sizeof out)
 		return -1;
 	struct aiocb cb;
-	memset(&cb, 0, sizeof cb);
-	cb.aio_fildes = fd;
-	cb.aio_buf = in;
-	cb.aio_nbytes = sizeof in;
-	cb.aio_offset = 512;
-	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	test_prepare(&cb, fd, in, sizeof in, 512);
 	if (old_aio_read(&cb) != 0)
 		return -1;
 	const struct aiocb *list[1] = { &cb };
@@ -123,11 +111,8 @@ list_semantics(int (*listio)(int, struct aiocb *const[], int, struct sigevent *)
 {
 	static char buffer[512];
 	struct aiocb cb;
-	memset(&cb, 0, sizeof cb);
-	cb.aio_fildes = fd;
+	test_prepare(&cb, fd, buffer, sizeof buffer, 0);
 	cb.aio_lio_opcode = LIO_READ;
-	cb.aio_buf = buffer;
-	cb.aio_nbytes = sizeof buffer;
 	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
 	cb.aio_sigevent.sigev_signo = entry_signal;
 	struct sigevent list_event;
