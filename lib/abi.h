@@ -22,7 +22,7 @@
  *   and the same private fields (checked below).  So the library is built,
  *   like glibc itself, with the plain 32-bit off_t and time_t (its struct
  *   aiocb is the plain one), and an entry point says which layout it was
- *   given (ABI_AIOCB64) wherever that matters: only for aio_offset.  On
+ *   given (ABI_ENTRY_AIOCB64) wherever that matters: only for aio_offset.  On
  *   LP64 the two are one layout.  Offsets inside the library are 64 bits
  *   wide everywhere (off64_t).
  * - Memory ordering: completion stores __return_value, then publishes
@@ -43,7 +43,7 @@
  * libc, at GLIBC_2.34, the default.  On x86_64 and i386 lio_listio and
  * lio_listio64 at the base version are older code: until glibc 2.4
  * lio_listio delivered only the list's notification, never the entries'
- * own (ABI_NO_ENTRY_EVENT); today's lio_listio is also at GLIBC_2.4.  A
+ * own (ABI_ENTRY_PRE_2_4); today's lio_listio is also at GLIBC_2.4.  A
  * 32-bit glibc with 32-bit time_t adds __aio_suspend_time64 at GLIBC_2.34,
  * the aio_suspend of programs built with _TIME_BITS=64.
  *
@@ -166,17 +166,17 @@
 	AIO_EXPORT_VERSIONS(name)
 #endif
 
-/* How an entry point was given its aiocbs (the abi_flags of submit.c and
+/* How an entry point was given its aiocbs (the entry_abi of submit.c and
  * listio.c). */
-#define ABI_AIOCB64 1u		/* struct aiocb64: a 64-bit aio_offset */
-#define ABI_NO_ENTRY_EVENT 2u	/* lio_listio before glibc 2.4: the entries'
+#define ABI_ENTRY_AIOCB64 1u		/* struct aiocb64: a 64-bit aio_offset */
+#define ABI_ENTRY_PRE_2_4 2u	/* lio_listio before glibc 2.4: the entries'
 				 * own sigevents are not delivered */
 
 /* aio_offset as the entry point's layout has it. */
 static inline int64_t
-abi_offset(const struct aiocb *cb, unsigned abi_flags)
+abi_offset(const struct aiocb *cb, unsigned entry_abi)
 {
-	if (abi_flags & ABI_AIOCB64)
+	if (entry_abi & ABI_ENTRY_AIOCB64)
 		return ((const struct aiocb64 *)cb)->aio_offset;
 	return cb->aio_offset;	/* on ILP32 the 32 bits, never the padding */
 }

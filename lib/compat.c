@@ -8,7 +8,7 @@
  *   instead, and an invalid one is no error, as there.
  * - On ILP32 (i386), where struct aiocb64 is not struct aiocb, each *64
  *   name is a function of its own: aio_read64, aio_write64 and
- *   lio_listio64 read the 64-bit aio_offset (ABI_AIOCB64); the others read
+ *   lio_listio64 read the 64-bit aio_offset (ABI_ENTRY_AIOCB64); the others read
  *   only fields the two structs share (checked in abi.h) and call the plain
  *   function.  __aio_suspend_time64 is aio_suspend for programs built with
  *   _TIME_BITS=64, whose struct timespec has 64-bit seconds.
@@ -29,7 +29,7 @@
 AIO_EXPORT int
 abi_compat_lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
 {
-	return listio_submit(mode, list, nent, sig, ABI_NO_ENTRY_EVENT);
+	return listio_submit(mode, list, nent, sig, ABI_ENTRY_PRE_2_4);
 }
 ABI_SYMBOL_VERSION(abi_compat_lio_listio, "lio_listio", ABI_BASE_VERSION);
 #if !ABI_SEPARATE_AIOCB64
@@ -39,7 +39,7 @@ AIO_EXPORT int
 abi_compat_lio_listio64(int mode, struct aiocb64 *const list[], int nent, struct sigevent *sig)
 {
 	return listio_submit(mode, (struct aiocb *const *)list, nent, sig,
-			     ABI_AIOCB64 | ABI_NO_ENTRY_EVENT);
+			     ABI_ENTRY_AIOCB64 | ABI_ENTRY_PRE_2_4);
 }
 ABI_SYMBOL_VERSION(abi_compat_lio_listio64, "lio_listio64", ABI_BASE_VERSION);
 #endif
@@ -53,14 +53,14 @@ ABI_SYMBOL_VERSION(abi_compat_lio_listio64, "lio_listio64", ABI_BASE_VERSION);
 AIO_EXPORT int
 aio_read64(struct aiocb64 *aiocbp)
 {
-	return submit_aiocb((struct aiocb *)aiocbp, OP_READ, ABI_AIOCB64);
+	return submit_aiocb((struct aiocb *)aiocbp, OP_READ, ABI_ENTRY_AIOCB64);
 }
 ABI_VERSIONS_OF(aio_read64, aio_read64, ABI_SINCE_aio_read);
 
 AIO_EXPORT int
 aio_write64(struct aiocb64 *aiocbp)
 {
-	return submit_aiocb((struct aiocb *)aiocbp, OP_WRITE, ABI_AIOCB64);
+	return submit_aiocb((struct aiocb *)aiocbp, OP_WRITE, ABI_ENTRY_AIOCB64);
 }
 ABI_VERSIONS_OF(aio_write64, aio_write64, ABI_SINCE_aio_write);
 
@@ -68,7 +68,7 @@ AIO_EXPORT int
 lio_listio64(int mode, struct aiocb64 *const list[], int nent, struct sigevent *sig)
 {
 	ABI_FORGET_NONNULL(list);
-	return listio_submit(mode, (struct aiocb *const *)list, nent, sig, ABI_AIOCB64);
+	return listio_submit(mode, (struct aiocb *const *)list, nent, sig, ABI_ENTRY_AIOCB64);
 }
 ABI_VERSIONS_OF(lio_listio64, lio_listio64, ABI_SINCE_lio_listio);
 

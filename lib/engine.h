@@ -204,10 +204,10 @@ void request_free(struct request *req);
 
 /* Validate an aiocb and build its request (submit.c); NULL with errno set.
  * On success the aiocb is claimed: it reads EINPROGRESS from then on.
- * abi_flags says how the entry point was given it (ABI_AIOCB64,
- * ABI_NO_ENTRY_EVENT: abi.h).  flags_cache, if not NULL, remembers {fd,
+ * entry_abi says how the entry point was given it (ABI_ENTRY_AIOCB64,
+ * ABI_ENTRY_PRE_2_4: abi.h).  flags_cache, if not NULL, remembers {fd,
  * F_GETFL flags} across calls within one lio_listio; start it at {-2, 0}. */
-struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags,
+struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi,
 				   int *flags_cache);
 /* Give back a request that was never admitted: its aiocb is restored. */
 void request_discard(struct request *req);
@@ -215,11 +215,11 @@ void request_discard(struct request *req);
 /* The work behind the exported names whose ABIs differ (compat.c calls
  * them for the *64 names, the 64-bit-time and the pre-2.4 ones):
  * aio_read and aio_write (submit.c), lio_listio (listio.c), with the
- * abi_flags of abi.h; aio_suspend (suspend.c), with a widened timeout
+ * entry_abi of abi.h; aio_suspend (suspend.c), with a widened timeout
  * (NULL: none).  Each returns what the exported function returns. */
-int submit_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags);
+int submit_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi);
 int listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *event,
-		  unsigned abi_flags);
+		  unsigned entry_abi);
 int suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout);
 
 /* --- the backend: where a request runs ----------------------------------- */

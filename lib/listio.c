@@ -74,7 +74,7 @@ group_wait(struct list_group *group)
 
 int
 listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *event,
-	      unsigned abi_flags)
+	      unsigned entry_abi)
 {
 	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0 ||
 	    nent > AIO_POSIX_LISTIO_MAX || (nent > 0 && !list)) {
@@ -124,7 +124,7 @@ listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *e
 		}
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		struct request *req = request_from_aiocb(cb, op, abi_flags, flags_cache);
+		struct request *req = request_from_aiocb(cb, op, entry_abi, flags_cache);
 		if (!req) {
 			int error = errno;
 			if (error == EAGAIN) {

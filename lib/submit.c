@@ -22,7 +22,7 @@
 
 /* Validate an aiocb and fill req from it; false with errno set. */
 static bool
-request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsigned abi_flags,
+request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsigned entry_abi,
 		int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
@@ -38,7 +38,7 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsig
 		errno = EINVAL;
 		return false;
 	}
-	off64_t offset = abi_offset(cb, abi_flags);
+	off64_t offset = abi_offset(cb, entry_abi);
 	if (op == OP_READ || op == OP_WRITE) {
 		if (offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
 			errno = EINVAL;
@@ -47,7 +47,7 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsig
 	}
 
 	request_init(req);
-	int error = notification_prepare(&req->notification, (abi_flags & ABI_NO_ENTRY_EVENT)
+	int error = notification_prepare(&req->notification, (entry_abi & ABI_ENTRY_PRE_2_4)
 					 ? NULL : &cb->aio_sigevent);
 	if (error) {
 		errno = error;
@@ -87,14 +87,14 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsig
 }
 
 struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags, int *flags_cache)
+request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi, int *flags_cache)
 {
 	struct request *req = request_new();
 	if (!req) {
 		errno = EAGAIN;
 		return NULL;
 	}
-	if (!request_prepare(req, cb, op, abi_flags, flags_cache)) {
+	if (!request_prepare(req, cb, op, entry_abi, flags_cache)) {
 		request_free(req);
 		return NULL;
 	}
@@ -110,12 +110,12 @@ request_discard(struct request *req)
 }
 
 int
-submit_aiocb(struct aiocb *cb, enum request_op op, unsigned abi_flags)
+submit_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi)
 {
 	/* On the stack first: a request completed at submission never needs
 	 * the heap. */
 	struct request local;
-	if (!request_prepare(&local, cb, op, abi_flags, NULL))
+	if (!request_prepare(&local, cb, op, entry_abi, NULL))
 		return -1;
 	engine_init();
 	report_first_request();
