@@ -30,19 +30,19 @@ request_execute(const struct request *req)
 				 * it since: read without waiting (-1: the file
 				 * position, as read() uses). */
 				struct iovec span = { req->buffer, req->length };
-				rc = preadv2(req->io_fd, &span, 1, -1, RWF_NOWAIT);
+				rc = preadv64v2(req->io_fd, &span, 1, -1, RWF_NOWAIT);
 				if (rc >= 0 || errno != EOPNOTSUPP)
 					break;
 				/* This kind of file cannot: read, which may wait. */
 			}
 			rc = req->stream ? read(req->io_fd, req->buffer, req->length)
-					 : pread(req->io_fd, req->buffer, req->length, req->offset);
+					 : pread64(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_WRITE:
 			/* pwrite on an O_APPEND file appends, and leaves the file
 			 * offset alone, unlike write. */
 			rc = req->stream ? write(req->io_fd, req->buffer, req->length)
-					 : pwrite(req->io_fd, req->buffer, req->length, req->offset);
+					 : pwrite64(req->io_fd, req->buffer, req->length, req->offset);
 			break;
 		case OP_FSYNC:
 			rc = fsync(req->io_fd);

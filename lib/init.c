@@ -24,6 +24,7 @@ aio_init(const struct aioinit *init)
 	if (init)
 		config_set_pool(init->aio_threads, init->aio_idle_time);
 }
+AIO_EXPORT_VERSIONS(aio_init);
 
 __attribute__((constructor)) static void
 show_config_if_asked(void)

@@ -105,8 +105,8 @@ inline_start(struct request *req)
 
 	struct iovec span = { req->buffer, req->length };
 	ssize_t rc = req->op == OP_READ
-		? preadv2(req->fd, &span, 1, req->offset, RWF_NOWAIT)
-		: pwritev2(req->fd, &span, 1, req->offset, RWF_NOWAIT);
+		? preadv64v2(req->fd, &span, 1, req->offset, RWF_NOWAIT)
+		: pwritev64v2(req->fd, &span, 1, req->offset, RWF_NOWAIT);
 	if (rc < 0 && req->op == OP_WRITE && errno == EOPNOTSUPP)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
 	if (rc < 0 || (size_t)rc != req->length) {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "aio-posix.h"
+#include "api.h"
 #include "backend.h"
 #include "fault.h"
 #include "futex.h"
@@ -59,8 +60,9 @@ discard_all(struct request **requests, int count)
 		request_discard(requests[i]);
 }
 
-static int
-listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
+int
+listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *event,
+	      unsigned entry_abi)
 {
 	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0 ||
 	    nent > AIO_POSIX_LISTIO_MAX || (nent > 0 && !list)) {
@@ -115,7 +117,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		struct request *req = request_new();
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		if (!req || !request_prepare(req, cb, op, flags_cache)) {
+		if (!req || !request_prepare(req, cb, op, entry_abi, flags_cache)) {
 			int error = req ? errno : EAGAIN;
 			if (req)
 				request_free(req);
@@ -186,6 +188,6 @@ AIO_EXPORT int
 lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
 {
 	ABI_FORGET_NONNULL(list);
-	return listio(mode, list, nent, sig);
+	return listio_submit(mode, list, nent, sig, 0);
 }
 AIO_EXPORT_64(lio_listio, int, (int, struct aiocb64 *const[], int, struct sigevent *));

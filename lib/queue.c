@@ -120,7 +120,7 @@ map_remove(struct shard *shard, struct fd_queue *q)
 static bool
 still_same_file(const struct fd_queue *q)
 {
-	struct stat now;
+	struct stat64 now;
 	switch (q->fd_kind) {
 	case FD_BAD:
 		return fcntl(q->fd, F_GETFD) == -1;	/* was bad, still bad? */
@@ -130,7 +130,7 @@ still_same_file(const struct fd_queue *q)
 	case FD_DUPLICATE:
 		break;
 	}
-	return fstat(q->fd, &now) == 0 && now.st_dev == q->device && now.st_ino == q->inode;
+	return fstat64(q->fd, &now) == 0 && now.st_dev == q->device && now.st_ino == q->inode;
 }
 
 /* From now on the queue's requests run on a duplicate.  Called during a
@@ -164,12 +164,12 @@ queue_free(struct fd_queue *q)
  * system call), in units of CHECK_TICK_NS. */
 #define CHECK_TICK_NS 4000000L
 
-static long
+static int64_t
 coarse_now(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	return now.tv_sec * (1000000000L / CHECK_TICK_NS) + now.tv_nsec / CHECK_TICK_NS;
+	return (int64_t)now.tv_sec * (1000000000L / CHECK_TICK_NS) + now.tv_nsec / CHECK_TICK_NS;
 }
 
 struct fd_queue *
@@ -179,7 +179,7 @@ queue_find(struct shard *shard, int fd, int lane)
 	if (!q)
 		return NULL;
 	unsigned epoch = lane >= 0 ? __atomic_load_n(&lanes[lane].epoch, __ATOMIC_RELAXED) : 0;
-	long time = 0;
+	int64_t time = 0;
 	if (!q->stream && lane >= 0 && q->checked_lane == lane &&
 	    (q->checked_epoch == epoch || (time = coarse_now()) == q->checked_time))
 		return q;
@@ -210,8 +210,8 @@ queue_get(struct shard *shard, int fd, int lane)
 	if (!q)
 		return NULL;
 	q->fd = fd;
-	struct stat st;
-	if (fstat(fd, &st) == 0) {
+	struct stat64 st;	/* 64-bit inode numbers on every ABI */
+	if (fstat64(fd, &st) == 0) {
 		q->fd_kind = FD_BORROWED;
 		q->io_fd = fd;
 		q->device = st.st_dev;

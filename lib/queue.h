@@ -7,6 +7,7 @@
 #define AIO_POSIX_QUEUE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lock.h"
@@ -23,12 +24,12 @@ struct fd_queue {
 	} fd_kind;
 	int io_fd;			/* what requests run on */
 	dev_t device;			/* of the file, from fstat at creation */
-	ino_t inode;
+	ino64_t inode;
 	bool in_map;			/* false once detached as stale */
 	bool stream;			/* neither a regular file nor a block device */
 	int checked_lane;		/* the lane, epoch and time of the last check */
 	unsigned checked_epoch;
-	long checked_time;		/* coarse clock, in CHECK_TICK_NS units */
+	int64_t checked_time;		/* coarse clock, in CHECK_TICK_NS units */
 	int reserved;			/* places held by a lio_listio being admitted */
 	struct fd_queue *next_in_bucket;
 	unsigned long next_sequence;

@@ -85,7 +85,7 @@ struct request {
 	int owners;			/* atomic, of an orphan: canceller and ring */
 	void *buffer;
 	size_t length;
-	off_t offset;
+	int64_t offset;			/* 64 bits wide on every ABI (abi.h) */
 	unsigned long sequence;		/* submission order on its fd */
 	struct fd_queue *queue;
 	int lane;			/* the submission lane's index, -1: none */
@@ -100,16 +100,6 @@ struct request {
 	int error;
 	struct request *next;		/* free list, reaped list, staging stack */
 };
-
-/* Build a request from an aiocb, for op; false with errno set.  On success
- * the aiocb is claimed: it reads EINPROGRESS from then on (submit.c).
- * flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
- * within one lio_listio; start it at {-2, 0}. */
-bool request_prepare(struct request *req, struct aiocb *cb, enum request_op op,
-		     int *flags_cache);
-/* Give back a request that was never admitted: its aiocb is restored, its
- * notification released, its memory freed. */
-void request_discard(struct request *req);
 
 /* The state is changed under the request's queue lock, but READY to
  * RUNNING by a pool worker under the pool's: single bytes, read and written

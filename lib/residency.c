@@ -40,7 +40,7 @@ coarse_tick(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	return (unsigned)(now.tv_sec * 100 + now.tv_nsec / 10000000) & 0xff;
+	return (unsigned)((uint64_t)now.tv_sec * 100 + now.tv_nsec / 10000000) & 0xff;
 }
 
 static size_t

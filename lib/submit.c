@@ -19,12 +19,14 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "backend.h"
-#include "lane.h"
 #include "finish.h"
+#include "lane.h"
 
 bool
-request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *flags_cache)
+request_prepare(struct request *req, struct aiocb *cb, enum request_op op, unsigned entry_abi,
+		int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
@@ -39,14 +41,17 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 		errno = EINVAL;
 		return false;
 	}
+	int64_t offset = abi_offset(cb, entry_abi);
 	if (op == OP_READ || op == OP_WRITE) {
-		if (cb->aio_offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
+		if (offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
 			errno = EINVAL;
 			return false;
 		}
 	}
 
-	int error = notification_prepare(&req->notification, &cb->aio_sigevent);
+	/* lio_listio before glibc 2.4 delivered no entry's own event. */
+	int error = notification_prepare(&req->notification, (entry_abi & ABI_ENTRY_PRE_2_4)
+					 ? NULL : &cb->aio_sigevent);
 	if (error) {
 		errno = error;
 		return false;
@@ -57,7 +62,7 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 	req->priority = cb->aio_reqprio;
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
-	req->offset = cb->aio_offset;
+	req->offset = offset;
 	/* A read's O_DIRECT only decides whether it is tried inline, never
 	 * its result: the inline backend asks a hint, when it tries. */
 	if (op == OP_WRITE) {
@@ -90,15 +95,15 @@ request_discard(struct request *req)
 	request_free(req);
 }
 
-static int
-submit(struct aiocb *cb, enum request_op op)
+int
+submit_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi)
 {
 	library_init();
 	lane_current();
 	lane_hold();
 	struct request *req = request_new();
 	int error = req ? 0 : EAGAIN;
-	if (req && !request_prepare(req, cb, op, NULL)) {
+	if (req && !request_prepare(req, cb, op, entry_abi, NULL)) {
 		error = errno;
 		request_free(req);
 	}
@@ -119,14 +124,14 @@ submit(struct aiocb *cb, enum request_op op)
 AIO_EXPORT int
 aio_read(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_READ);
+	return submit_aiocb(aiocbp, OP_READ, 0);
 }
 AIO_EXPORT_64(aio_read, int, (struct aiocb64 *));
 
 AIO_EXPORT int
 aio_write(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_WRITE);
+	return submit_aiocb(aiocbp, OP_WRITE, 0);
 }
 AIO_EXPORT_64(aio_write, int, (struct aiocb64 *));
 
@@ -143,6 +148,6 @@ aio_fsync(int operation, struct aiocb *aiocbp)
 		errno = EBADF;
 		return -1;
 	}
-	return submit(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC);
+	return submit_aiocb(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC, 0);
 }
 AIO_EXPORT_64(aio_fsync, int, (int, struct aiocb64 *));

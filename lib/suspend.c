@@ -19,15 +19,20 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
+#include "api.h"
 #include "backend.h"
 #include "futex.h"
 #include "lane.h"
 #include "publish.h"
 
-/* Far enough to mean "no deadline", near enough not to overflow. */
-#define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
+/* Far enough to mean "no deadline", near enough that the CLOCK_MONOTONIC
+ * deadline does not overflow time_t: a century, or 2^30 seconds (34 years)
+ * where the library's time_t has 32 bits (ILP32, see abi.h). */
+#define FOREVER_SECONDS \
+	(sizeof(time_t) < 8 ? (INT64_C(1) << 30) : INT64_C(60) * 60 * 24 * 365 * 100)
 
 static void
 leave_waiters(void *registered)
@@ -61,13 +66,12 @@ flush_lanes_of(const struct aiocb *const list[], int count)
 	return common < 0 ? -1 : common;
 }
 
-AIO_EXPORT int
-aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+int
+suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout)
 {
-	ABI_FORGET_NONNULL(list);
 	if (nent < 0 || (nent > 0 && !list) ||
-	    (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-			 timeout->tv_nsec >= 1000000000L))) {
+	    (timeout && (timeout->seconds < 0 || timeout->nanoseconds < 0 ||
+			 timeout->nanoseconds >= 1000000000L))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -89,17 +93,17 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	if (timeout) {
-		if (timeout->tv_sec > FOREVER_SECONDS)
-			deadline.tv_sec += FOREVER_SECONDS;
+		if (timeout->seconds > FOREVER_SECONDS)
+			deadline.tv_sec += (time_t)FOREVER_SECONDS;
 		else
-			deadline.tv_sec += timeout->tv_sec;
-		deadline.tv_nsec += timeout->tv_nsec;
+			deadline.tv_sec += (time_t)timeout->seconds;
+		deadline.tv_nsec += timeout->nanoseconds;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
 		}
 	} else {
-		deadline.tv_sec += FOREVER_SECONDS;
+		deadline.tv_sec += (time_t)FOREVER_SECONDS;
 	}
 
 	int result = 0, error = 0;
@@ -129,7 +133,7 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 		if (publish_any_done(list, nent))
 			break;
 		if (rc == ETIMEDOUT && !timeout) {
-			deadline.tv_sec += FOREVER_SECONDS;	/* a century passed */
+			deadline.tv_sec += (time_t)FOREVER_SECONDS;	/* a century passed */
 			continue;
 		}
 		result = -1;
@@ -140,5 +144,15 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	if (result)
 		errno = error;
 	return result;
+}
+
+AIO_EXPORT int
+aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+{
+	ABI_FORGET_NONNULL(list);
+	struct abi_timeout wide;
+	if (timeout)
+		wide = (struct abi_timeout){ timeout->tv_sec, timeout->tv_nsec };
+	return suspend_wait(list, nent, timeout ? &wide : NULL);
 }
 AIO_EXPORT_64(aio_suspend, int, (const struct aiocb64 *const[], int, const struct timespec *));
