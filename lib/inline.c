@@ -22,8 +22,9 @@
  *    waits for the device right here;
  *  - O_APPEND writes, which keep their FIFO, and writes once the kernel
  *    refused a buffered RWF_NOWAIT write (EOPNOTSUPP, ext4 among others).
- * An fd whose attempts keep failing (its data is not cached) is not tried
- * again for a while: a miss costs a system call.
+ * An fd whose attempts keep failing (its data is not cached, or its file
+ * refuses RWF_NOWAIT) is not tried again for a while: a miss costs a
+ * system call; and a kernel without preadv2 is not tried again.
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@
 #define INLINE_MAX (64 * 1024)
 
 static int writes_unsupported;	/* set once the kernel refused NOWAIT writes */
+static int reads_unsupported;	/* set once the kernel knew no preadv2 */
 
 /* Per fd number, racy by design (relaxed atomics, any value read was true
  * once): whether it is O_DIRECT, asked of the kernel at the first read and
@@ -98,7 +100,8 @@ inline_start(struct request *req)
 	if (req->length > INLINE_MAX || req->direct ||
 	    (req->op == OP_READ && direct_hint(req->fd)))
 		return START_DECLINED;
-	if (req->op == OP_WRITE && __atomic_load_n(&writes_unsupported, __ATOMIC_RELAXED))
+	if (__atomic_load_n(req->op == OP_WRITE ? &writes_unsupported : &reads_unsupported,
+			    __ATOMIC_RELAXED))
 		return START_DECLINED;
 	if (skip_attempt(req->fd) || !buffer_resident(req->buffer, req->length))
 		return START_DECLINED;
@@ -109,8 +112,14 @@ inline_start(struct request *req)
 		: pwritev64v2(req->fd, &span, 1, req->offset, RWF_NOWAIT);
 	if (rc < 0 && req->op == OP_WRITE && errno == EOPNOTSUPP)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
+	/* Without preadv2 (some emulators) every attempt would fail: stop
+	 * trying.  A file that refuses RWF_NOWAIT (EOPNOTSUPP, and every file
+	 * before Linux 4.14) is skipped for a while below. */
+	if (rc < 0 && errno == ENOSYS)
+		__atomic_store_n(req->op == OP_WRITE ? &writes_unsupported : &reads_unsupported, 1,
+				 __ATOMIC_RELAXED);
 	if (rc < 0 || (size_t)rc != req->length) {
-		if (rc < 0 && errno == EAGAIN)
+		if (rc < 0 && (errno == EAGAIN || errno == EOPNOTSUPP))
 			note_miss(req->fd);
 		return START_DECLINED;
 	}
