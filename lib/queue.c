@@ -31,13 +31,15 @@
  *
  * Staleness.  When a queue is looked up, it checks that the fd still names
  * the file it was made for (fstat: device and inode), and a stale queue is
- * detached to finish on its own.  A positional queue checks when the asking lane
- * has waited since the last check (one epoch: lane.c), and at most once per
- * CHECK_TICK_NS of the coarse clock, not at every request: the check is a
- * system call, and a batch of requests must not cost one each.  So a
- * request submitted on an fd number that was closed and reused within a few
- * milliseconds of the last check, while requests on the old file are still
- * outstanding, goes to the old file.  Streams, where requests may wait forever, check at every request.
+ * detached to finish on its own.  A positional queue checks again when the
+ * asking lane has waited since the last check (aio_suspend, aio_error on a
+ * request in progress, lio_listio: one epoch, lane.c) or CHECK_TICK_NS of
+ * the coarse clock have passed, not at every request: the check is a system
+ * call, and a batch of requests must not cost one each.  So only a request
+ * submitted on an fd number that was closed and reused without any wait
+ * since a request on the old file, and within a few milliseconds, can go to
+ * the old file.  Streams, where requests may wait forever, check at every
+ * request.
  */
 #include "config.h"
 
@@ -180,8 +182,12 @@ queue_find(struct shard *shard, int fd, int lane)
 		return NULL;
 	unsigned epoch = lane >= 0 ? __atomic_load_n(&lanes[lane].epoch, __ATOMIC_RELAXED) : 0;
 	int64_t time = 0;
-	if (!q->stream && lane >= 0 && q->checked_lane == lane &&
-	    (q->checked_epoch == epoch || (time = coarse_now()) == q->checked_time))
+	/* Trusted without a look only while the asking lane has not waited
+	 * since the last one, and within its coarse tick: a program that
+	 * closes an fd and opens another under the same number has, as a
+	 * rule, waited for the old file's requests first. */
+	if (!q->stream && lane >= 0 && q->checked_lane == lane && q->checked_epoch == epoch &&
+	    (time = coarse_now()) == q->checked_time)
 		return q;
 	if (!time)
 		time = coarse_now();

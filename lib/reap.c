@@ -78,16 +78,6 @@ static unsigned reaped_rings;		/* atomic: a bit per ring whose reaped
 					 * the push, taken before the stacks */
 static bool reaper_sleeps_for_good;	/* atomic: in a sleep without timeout */
 
-/* The kernel orders a submission before its completion, and a completion
- * before whoever reads its entry; ThreadSanitizer cannot see that. */
-#ifdef __SANITIZE_THREAD__
-#include <sanitizer/tsan_interface.h>
-#define KERNEL_HANDOFF_RELEASE(r) __tsan_release(r)
-#define KERNEL_HANDOFF_ACQUIRE(r) __tsan_acquire(r)
-#else
-#define KERNEL_HANDOFF_RELEASE(r) ((void)0)
-#define KERNEL_HANDOFF_ACQUIRE(r) ((void)0)
-#endif
 
 static unsigned
 lane_of(const struct ring *r)
@@ -406,9 +396,11 @@ reap(struct ring *r)
 static long
 enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t arg_size)
 {
-	KERNEL_HANDOFF_RELEASE(r);
 	unsigned staged = __atomic_load_n(r->uring.sq.ktail, __ATOMIC_ACQUIRE) -
 			  __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE);
+	/* After the tail is read: what this call submits includes the other
+	 * producers' entries, whose writes that load acquired. */
+	KERNEL_HANDOFF_RELEASE(r);
 	return syscall(__NR_io_uring_enter, r->uring.ring_fd, staged, min_complete, flags,
 		       arg, arg_size);
 }

@@ -43,6 +43,19 @@ struct ring {
 
 extern struct ring rings[LANES_MAX];
 
+/* The kernel orders a submission before its completion, and a completion
+ * before whoever reads its entry; ThreadSanitizer cannot see that.  Each
+ * producer releases when it publishes an entry, and so does each enter
+ * after reading the tail; a reader of completions acquires. */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#define KERNEL_HANDOFF_RELEASE(r) __tsan_release(r)
+#define KERNEL_HANDOFF_ACQUIRE(r) __tsan_acquire(r)
+#else
+#define KERNEL_HANDOFF_RELEASE(r) ((void)0)
+#define KERNEL_HANDOFF_ACQUIRE(r) ((void)0)
+#endif
+
 /* Shared by every ring. */
 extern int completion_event;		/* eventfd the kernel signals at each
 					 * completion; -1: none */

@@ -209,6 +209,7 @@ static void
 entry_publish(struct ring *r)
 {
 	r->tail++;
+	KERNEL_HANDOFF_RELEASE(r);
 	__atomic_store_n(r->uring.sq.ktail, r->tail, __ATOMIC_RELEASE);
 }
 
