@@ -478,9 +478,12 @@ fork_child(void)
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+static finish_hook_function *hook_offered;	/* atomic: core_init's argument */
+
 static void
 init(void)
 {
+	finish_hook = __atomic_load_n(&hook_offered, __ATOMIC_RELAXED);
 	config_load_environment();
 	lane_init();
 	backend_set_completion(complete);
@@ -494,8 +497,10 @@ init(void)
 void
 core_init(finish_hook_function *hook)
 {
-	if (__builtin_expect(__atomic_load_n(&finish_hook, __ATOMIC_ACQUIRE) == NULL, 0))
-		__atomic_store_n(&finish_hook, hook, __ATOMIC_RELEASE);
+	/* init sets finish_hook; pthread_once orders that before every
+	 * caller's plain reads of it. */
+	if (__builtin_expect(__atomic_load_n(&hook_offered, __ATOMIC_RELAXED) != hook, 0))
+		__atomic_store_n(&hook_offered, hook, __ATOMIC_RELAXED);
 	pthread_once(&init_once, init);
 	report_first_request();
 }
