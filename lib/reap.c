@@ -38,8 +38,10 @@
  *    matters soon (settle_is_urgent) is settled by the pusher's caller or
  *    the reaper is woken for it; any other push sets the ring's bit in
  *    reaped_rings, and the reaper, which never sleeps for good while a bit
- *    is set (Dekker's pattern with the pusher), settles it within
- *    HEAL_MILLISECONDS if no other caller does first.
+ *    is set (Dekker's pattern with the pusher, and with a settler that
+ *    puts back the bits of what it left), settles it within about two
+ *    HEAL_MILLISECONDS (one look to see that nobody settled the ring, one
+ *    to settle it) if no other caller does first.
  * Quiet windows.  While one of our threads is about to reap a ring itself
  * (a submitter in io_uring_enter, a waiter asleep in the ring), the kernel
  * is told not to signal the eventfd for that ring
@@ -325,8 +327,18 @@ reap_settle_rings(bool every)
 		    __atomic_load_n(&r->urgent, __ATOMIC_RELAXED))
 			left |= 1u << i;
 	}
-	if (left)
+	if (left) {
+		/* The exchange above hid these bits for a moment: the reaper
+		 * may have seen none and gone to sleep for good.  Dekker's
+		 * pattern again: either it sees them now, or this sees it
+		 * asleep and wakes it. */
 		__atomic_fetch_or(&reaped_rings, left, __ATOMIC_SEQ_CST);
+		bool asleep = true;
+		if (__atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST) &&
+		    __atomic_compare_exchange_n(&reaper_sleeps_for_good, &asleep, false, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			poke_reaper();
+	}
 }
 
 void
