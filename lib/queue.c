@@ -6,8 +6,9 @@
  * different locks.  A shard lock is held only for list work and the
  * backends' start and cancel, which take backend locks of their own (the
  * lane's ring, the pool, the poller: leaves, never held while taking a
- * shard lock).  It is never held across a system call that can block, and
- * nothing is delivered under it.
+ * shard lock).  It is never held across a system call that can block for
+ * long (only fstat, fcntl and dup of the fd, and the ring's non-blocking
+ * submission), and nothing is delivered under it.
  *
  * Ordering rules, kept per fd:
  *  - regular files and block devices: reads and writes run in parallel;
