@@ -406,10 +406,12 @@ reap(struct ring *r)
  * thread may submit some meanwhile: then this one returns without waiting,
  * and its caller looks again.) */
 static long
-enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t arg_size)
+enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t arg_size,
+      unsigned *submitted)
 {
 	unsigned staged = __atomic_load_n(r->uring.sq.ktail, __ATOMIC_ACQUIRE) -
 			  __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE);
+	*submitted = staged;
 	/* After the tail is read: what this call submits includes the other
 	 * producers' entries, whose writes that load acquired. */
 	KERNEL_HANDOFF_RELEASE(r);
@@ -429,7 +431,8 @@ ring_submit(struct ring *r, unsigned flags)
 	bool quiet = quiet_begin(r);
 	int saved = errno;
 	for (int attempt = 0; attempt < (flags & FLUSH_MAY_BLOCK ? 1000 : 1); attempt++) {
-		long rc = enter(r, 0, 0, NULL, 0);
+		unsigned submitted;
+		long rc = enter(r, 0, 0, NULL, 0, &submitted);
 		if (rc >= 0 || (errno != EAGAIN && errno != EBUSY && errno != EINTR))
 			break;
 		sched_yield();	/* the kernel is short of resources: retry */
@@ -502,17 +505,19 @@ sleep_in_ring(struct sleep_state *sleeper, const struct timespec *deadline, unsi
 	};
 	int saved = errno, old_type;
 	long rc;
+	unsigned submitted = 0;
 	/* A cancellation point, like the futex wait: accepted only while
 	 * asleep, and the role goes back. */
 	pthread_cleanup_push(release_on_cancel, sleeper);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
 	rc = enter(sleeper->ring, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
-		   &arg, sizeof arg);
+		   &arg, sizeof arg, &submitted);
 	pthread_setcanceltype(old_type, NULL);
 	pthread_cleanup_pop(0);
 	int error = rc < 0 ? errno : 0;
 	errno = saved;
-	LANE_STATS_ADD(lane_of(sleeper->ring), submit_calls, 1);
+	if (submitted)		/* a wait that handed nothing on is no submission */
+		LANE_STATS_ADD(lane_of(sleeper->ring), submit_calls, 1);
 	if (error == EINTR)
 		return EINTR;
 	if (error == ETIME)
