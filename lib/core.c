@@ -295,14 +295,27 @@ core_submit_list(struct request **requests, int count)
 	int error = reserve_backend(lane->index, &reserved);
 	if (error == 0 && !lane_places_take(count))
 		error = EAGAIN;
-	/* Find or make every queue, and hold it, before anything is queued. */
+	/* Find or make every queue, and hold it, before anything is queued.
+	 * An fd met earlier in this list is not looked up again: its queue
+	 * was checked during this call, and is held. */
+	enum { SEEN_FDS = 8 };
+	struct fd_queue *seen[SEEN_FDS] = { NULL };
 	int held = 0;
 	while (error == 0 && held < count) {
 		struct request *req = requests[held++];
 		struct shard *shard = shard_of(req->fd);
+		struct fd_queue **memo = &seen[(unsigned)req->fd % SEEN_FDS];
 		shard_lock(shard);
+		if (*memo && (*memo)->fd == req->fd && (*memo)->in_map) {
+			req->queue = *memo;
+			req->queue->reserved++;
+			shard_unlock(shard);
+			continue;
+		}
 		req->queue = queue_get(shard, req->fd, req->lane);
+		*memo = req->queue;
 		if (req->queue && reserve_for_queue(lane->index, req->queue, &reserved)) {
+			*memo = NULL;
 			queue_release_if_idle(shard, req->queue);
 			req->queue = NULL;
 		}
