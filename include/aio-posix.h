@@ -2,13 +2,21 @@
  *
  * The POSIX functions themselves (aio_read, aio_write, aio_fsync, aio_error,
  * aio_return, aio_suspend, aio_cancel, lio_listio, their *64 twins and
- * aio_init) are declared by the system <aio.h>; include that for them.  This
- * header holds only what libaio-posix adds on top.
+ * aio_init) are declared by the system <aio.h>, which this header includes.
+ * This header holds only what libaio-posix adds on top: FreeBSD's and
+ * Solaris's extensions of <aio.h>, completion by file descriptor, and the
+ * library's own statistics.  Solaris's older interface of <sys/asynch.h>
+ * (aioread, aiowait, ...) is in <aio-posix/asynch.h>.
  */
 #ifndef AIO_POSIX_H
 #define AIO_POSIX_H
 
+#include <aio.h>
+#include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +58,92 @@ struct aio_posix_stats {
  * stats is NULL or size is smaller than the first version of the struct.
  * Async-signal-safe once the library is in use (a first call sets it up). */
 int aio_posix_get_stats(struct aio_posix_stats *stats, size_t size);
+
+/* --- FreeBSD's extensions (aio_readv(2), aio_read2(2), aio_mlock(2),
+ *     aio_waitcomplete(2), lio_listio(2)) ----------------------------------
+ *
+ * FreeBSD's struct aiocb overlays the iovec array of a vectored request on
+ * aio_buf and its length on aio_nbytes; glibc's struct aiocb is kept as it
+ * is, and these two names stand for the same two fields, as on FreeBSD:
+ *     cb.aio_iov = iov;  cb.aio_iovcnt = 3;
+ * stores the array's address in aio_buf and its count in aio_nbytes. */
+#define aio_iov aio_buf
+#define aio_iovcnt aio_nbytes
+
+/* lio_listio opcodes beside glibc's LIO_READ, LIO_WRITE and LIO_NOP:
+ * vectored transfers, and transfers at the file descriptor's offset
+ * (LIO_FOFFSET, or'ed into any of the four). */
+#define LIO_VECTORED 0x4
+#define LIO_READV (LIO_READ | LIO_VECTORED)
+#define LIO_WRITEV (LIO_WRITE | LIO_VECTORED)
+#define LIO_FOFFSET 0x8
+
+/* aio_read2 and aio_write2 flags. */
+#define AIO_OP2_FOFFSET 0x1	/* at the file offset, which advances;
+				 * aio_offset is ignored */
+#define AIO_OP2_VECTORED 0x2	/* aio_iov/aio_iovcnt, as aio_readv */
+
+int aio_readv(struct aiocb *aiocbp);
+int aio_writev(struct aiocb *aiocbp);
+int aio_read2(struct aiocb *aiocbp, int flags);
+int aio_write2(struct aiocb *aiocbp, int flags);
+int aio_mlock(struct aiocb *aiocbp);
+
+/* Wait for the next finished request of the process that nobody has
+ * collected; store its aiocb in *iocbp and return its result, which also
+ * serves as its aio_return.  See aio_waitcomplete(3aio) for which requests
+ * it may return. */
+ssize_t aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout);
+
+/* --- Solaris's extension (aio_waitn(3C)) -----------------------------------
+ *
+ * Wait until at least *nwait requests of the process have finished; fill
+ * list with up to nent of them and set *nwait to how many.  Their status is
+ * then read with aio_error and aio_return.  (Solaris spells the unsigned
+ * arguments uint_t, which glibc does not define; the type is the same.) */
+int aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+	      const struct timespec *timeout);
+
+/* --- completion by file descriptor -------------------------------------------
+ *
+ * Two notification types beside SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD and
+ * SIGEV_THREAD_ID, for aio_sigevent.sigev_notify (and lio_listio's sig):
+ *
+ *   SIGEV_AIO_EVENTFD  add 1 to the caller's eventfd sigev_notify_eventfd
+ *                      when the request finishes (libaio's io_set_eventfd);
+ *   SIGEV_AIO_QUEUE    put the finished request, with its result and
+ *                      sigev_value, on the completion queue
+ *                      sigev_notify_queue, from which aio_queue_reap takes
+ *                      it (FreeBSD's SIGEV_KEVENT, Solaris's SIGEV_PORT).
+ *
+ * SIGEV_AIO_PRIVATE, or'ed into any sigev_notify value of a request, says
+ * that the submitter collects the request itself (aio_return): aio_waitn
+ * and aio_waitcomplete never return it.
+ *
+ * The values collide with nothing glibc or the kernel defines. */
+#define SIGEV_AIO_EVENTFD 0x41500001
+#define SIGEV_AIO_QUEUE 0x41500002
+#define SIGEV_AIO_PRIVATE 0x00008000
+#define sigev_notify_eventfd sigev_signo
+#define sigev_notify_queue sigev_signo
+
+/* One finished request, as aio_queue_reap hands it over. */
+struct aio_completion {
+	struct aiocb *aiocb;	/* NULL: a lio_listio list's own notification */
+	ssize_t result;		/* aio_return's value: -1 on error */
+	int error;		/* aio_error's value: 0 or an errno value */
+	union sigval value;	/* the request's (or the list's) sigev_value */
+};
+
+/* A completion queue: a file descriptor, readable (poll, epoll) while it
+ * holds finished requests.  flags: 0 or AIO_QUEUE_CLOEXEC. */
+#define AIO_QUEUE_CLOEXEC 0x1
+int aio_queue_create(int flags);
+/* Take up to max finished requests, waiting until at least min are there
+ * (timeout NULL: for ever; zero: not at all).  Returns how many. */
+int aio_queue_reap(int queue, struct aio_completion *completions, unsigned int max,
+		   unsigned int min, const struct timespec *timeout);
+int aio_queue_close(int queue);
 
 #ifdef __cplusplus
 }

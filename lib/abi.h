@@ -14,14 +14,26 @@
  *                     copied or stale aiocb elsewhere in memory does not pass.
  *     __glibc_reserved[8]  the ring flag: nonzero while the request is in
  *                     the io_uring ring (see abi_set_in_ring).
- *   The other private fields (__next_prio, __abs_prio, __policy and the rest
- *   of __glibc_reserved) are left alone.
+ *     __glibc_reserved[16..23]  the collect ticket: which entry of the
+ *                     process-wide record of finished requests (collect.c)
+ *                     stands for this submission, so that aio_return can
+ *                     mark it collected without a lock; 0: none.  Written at
+ *                     submission, read by aio_return; 8-byte aligned, loaded
+ *                     and stored as one relaxed atomic word.
+ *   The other private fields (__next_prio, __abs_prio, __policy and
+ *   __glibc_reserved[9..15] and [24..31]) are left alone.
  * - Memory ordering: completion stores __return_value, then publishes
  *   __error_code with release; readers load __error_code with acquire before
  *   they read __return_value.
  * - Exported names: exactly the 17 of glibc plus the extension API of
- *   <aio-posix.h>, unversioned (see AIO_EXPORT below).  Everything else is
- *   hidden (-fvisibility=hidden).
+ *   <aio-posix.h> and <aio-posix/asynch.h>, unversioned (see AIO_EXPORT
+ *   below).  Everything else is hidden (-fvisibility=hidden).
+ * - The sigev_notify values of <aio-posix.h> (SIGEV_AIO_EVENTFD,
+ *   SIGEV_AIO_QUEUE, the flag SIGEV_AIO_PRIVATE) collide with no value glibc
+ *   or the kernel defines, alone or combined (checked below).
+ * - FreeBSD's aio_iov and aio_iovcnt are aio_buf and aio_nbytes, as FreeBSD
+ *   overlays them: <aio-posix.h> names them with two macros and the struct
+ *   stays glibc's.
  */
 #ifndef AIO_POSIX_ABI_H
 #define AIO_POSIX_ABI_H
@@ -32,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "aio-posix.h"
 
 /* Exported names.  glibc exports 17 aio names (objdump -T libc.so.6): the
  * eight POSIX functions, their *64 twins and aio_init, at GLIBC_2.2.5 and,
@@ -48,9 +62,11 @@
 #define AIO_EXPORT_64(name, ret, params) \
 	AIO_EXPORT ret name##64 params __attribute__((alias(#name)))
 
-/* What the library keeps in __glibc_reserved: the mark, then the ring flag. */
+/* What the library keeps in __glibc_reserved: the mark, the ring flag, and
+ * the collect ticket. */
 #define ABI_RING_FLAG sizeof(uint64_t)
-#define ABI_PRIVATE_BYTES (ABI_RING_FLAG + 1)
+#define ABI_COLLECT_TICKET (2 * sizeof(uint64_t))
+#define ABI_PRIVATE_BYTES (ABI_COLLECT_TICKET + sizeof(uint64_t))
 
 #if defined(__x86_64__) && !defined(__ILP32__)
 _Static_assert(sizeof(struct aiocb) == 168, "struct aiocb is not glibc's x86_64 layout");
@@ -68,7 +84,42 @@ _Static_assert(offsetof(struct aiocb, __error_code) == offsetof(struct aiocb64, 
 	       "aiocb64 private fields differ");
 _Static_assert(sizeof(off_t) == 8, "libaio-posix needs a 64-bit off_t");
 _Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= ABI_PRIVATE_BYTES,
-	       "no room for the submission mark and the ring flag");
+	       "no room for the submission mark, the ring flag and the collect ticket");
+_Static_assert((offsetof(struct aiocb, __glibc_reserved) + ABI_COLLECT_TICKET) %
+	       _Alignof(uint64_t) == 0, "the collect ticket is not 8-byte aligned");
+
+/* The notification values of <aio-posix.h> against every value glibc's
+ * <bits/sigevent-consts.h> and the kernel's <asm-generic/siginfo.h> define
+ * (SIGEV_SIGNAL 0, SIGEV_NONE 1, SIGEV_THREAD 2, SIGEV_THREAD_ID 4, the
+ * kernel's flag SIGEV_THREAD_ID or'ed into the others), and against each
+ * other once SIGEV_AIO_PRIVATE is or'ed in. */
+#define ABI_KERNEL_SIGEV(v) ((v) == SIGEV_SIGNAL || (v) == SIGEV_NONE || (v) == SIGEV_THREAD || \
+			     (v) == SIGEV_THREAD_ID || (v) == (SIGEV_THREAD_ID | SIGEV_SIGNAL) || \
+			     (v) == (SIGEV_THREAD_ID | SIGEV_NONE) || \
+			     (v) == (SIGEV_THREAD_ID | SIGEV_THREAD))
+_Static_assert(SIGEV_SIGNAL == 0 && SIGEV_NONE == 1 && SIGEV_THREAD == 2 && SIGEV_THREAD_ID == 4,
+	       "glibc's sigev_notify values changed: check the extensions'");
+_Static_assert(!ABI_KERNEL_SIGEV(SIGEV_AIO_EVENTFD) && !ABI_KERNEL_SIGEV(SIGEV_AIO_QUEUE) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_EVENTFD & ~SIGEV_THREAD_ID) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_QUEUE & ~SIGEV_THREAD_ID),
+	       "SIGEV_AIO_EVENTFD or SIGEV_AIO_QUEUE collides with a sigev_notify value");
+_Static_assert((SIGEV_AIO_EVENTFD & SIGEV_AIO_PRIVATE) == 0 &&
+	       (SIGEV_AIO_QUEUE & SIGEV_AIO_PRIVATE) == 0 && SIGEV_AIO_EVENTFD != SIGEV_AIO_QUEUE &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_SIGNAL) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_NONE) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_THREAD) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_THREAD_ID),
+	       "SIGEV_AIO_PRIVATE is not a flag apart from every sigev_notify value");
+/* FreeBSD's lio_listio opcodes against glibc's LIO_READ 0, LIO_WRITE 1,
+ * LIO_NOP 2. */
+_Static_assert(LIO_READV != LIO_NOP && LIO_WRITEV != LIO_NOP && (LIO_NOP & LIO_VECTORED) == 0 &&
+	       ((LIO_READ | LIO_WRITE | LIO_NOP) & (LIO_VECTORED | LIO_FOFFSET)) == 0,
+	       "FreeBSD's lio opcodes collide with glibc's");
+/* aio_iov and aio_iovcnt are aio_buf and aio_nbytes: pointer- and
+ * size-sized, as FreeBSD's overlay needs. */
+_Static_assert(sizeof(((struct aiocb *)0)->aio_iov) == sizeof(struct iovec *) &&
+	       sizeof(((struct aiocb *)0)->aio_iovcnt) >= sizeof(int),
+	       "aio_iov/aio_iovcnt cannot hold an iovec array and its count");
 
 /* glibc's <aio.h> declares the aiocb and list arguments nonnull, and GCC
  * then deletes a NULL check on them (even with
@@ -117,6 +168,27 @@ static inline bool
 abi_in_ring(const struct aiocb *cb)
 {
 	return __atomic_load_n(&cb->__glibc_reserved[ABI_RING_FLAG], __ATOMIC_RELAXED);
+}
+
+/* The collect ticket (collect.c): one word, atomic because aio_return reads
+ * it while another thread may be resubmitting the aiocb (a program's race,
+ * which must stay harmless). */
+static inline uint64_t *
+abi_ticket_word(const struct aiocb *cb)
+{
+	return (uint64_t *)(uintptr_t)&cb->__glibc_reserved[ABI_COLLECT_TICKET];
+}
+
+static inline uint64_t
+abi_collect_ticket(const struct aiocb *cb)
+{
+	return __atomic_load_n(abi_ticket_word(cb), __ATOMIC_RELAXED);
+}
+
+static inline void
+abi_set_collect_ticket(struct aiocb *cb, uint64_t ticket)
+{
+	__atomic_store_n(abi_ticket_word(cb), ticket, __ATOMIC_RELAXED);
 }
 
 /* The private fields as they were before a submission, so that a refused
