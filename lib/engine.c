@@ -322,7 +322,8 @@ enqueue(struct request *req)
 	list_append(&q->outstanding, &req->queue_link);
 	switch (req->op) {
 	case OP_READ:
-		req->in_order = q->stream;
+		/* At the file position (vectored.c): in order, as on a stream. */
+		req->in_order = q->stream || req->at_file_position;
 		if (req->in_order) {
 			runnable = list_empty(&q->read_fifo);
 			list_append(&q->read_fifo, &req->order_link);
@@ -330,7 +331,7 @@ enqueue(struct request *req)
 		break;
 	case OP_WRITE:
 		list_append(&q->unfinished_writes, &req->write_link);
-		req->in_order = q->stream || req->append;
+		req->in_order = q->stream || req->append || req->at_file_position;
 		if (req->in_order) {
 			runnable = list_empty(&q->write_fifo);
 			list_append(&q->write_fifo, &req->order_link);
@@ -342,6 +343,8 @@ enqueue(struct request *req)
 		runnable = list_empty(&q->unfinished_writes);
 		if (!runnable)
 			list_append(&q->barrier_waiting, &req->order_link);
+		break;
+	case OP_MLOCK:		/* no file, no order: runs at once */
 		break;
 	}
 	if (runnable) {
@@ -403,6 +406,8 @@ dequeue(struct request *req)
 	case OP_DATASYNC:
 		if (req->state == REQUEST_WAITING)
 			list_remove(&req->order_link);
+		break;
+	case OP_MLOCK:
 		break;
 	}
 }
@@ -466,7 +471,7 @@ engine_commit(struct request **queued, int queued_count,
 			STATS_ADD(reads, 1);
 		else if (req->op == OP_WRITE)
 			STATS_ADD(writes, 1);
-		else
+		else if (req->op != OP_MLOCK)
 			STATS_ADD(syncs, 1);
 	}
 	for (int i = 0; i < done_count; i++) {
@@ -495,6 +500,9 @@ engine_admit(struct request **requests, int count)
 struct aftermath {
 	struct notification notification;
 	struct list_group *group;
+	struct aiocb *aiocb;		/* for collect_request_finished: the */
+	ssize_t result;			/* address as a value, never read */
+	int error;
 };
 
 static void
@@ -502,12 +510,19 @@ retire(struct request *req, struct aftermath *after)
 {
 	after->notification = req->notification;
 	after->group = req->group;
+	after->aiocb = req->aiocb;
+	after->result = req->result;
+	after->error = req->error;
 	request_free(req);
 }
 
 static void
 finish_outside_lock(struct aftermath *after)
 {
+	/* To its collection domain first (collect.h): the notification may
+	 * wake a thread that looks for it there. */
+	collect_request_finished(&after->notification, after->aiocb, after->result,
+				 after->error);
 	notification_deliver(&after->notification);
 	if (after->group)
 		list_group_request_done(after->group);
@@ -632,10 +647,13 @@ engine_cancel(int fd, struct aiocb *aiocb)
 		if (req->orphaned) {
 			after.notification = req->notification;
 			after.group = req->group;
+			after.aiocb = req->aiocb;
 			orphan_release(req);
 		} else {
 			retire(req, &after);
 		}
+		after.result = -1;	/* as published above (collect.h) */
+		after.error = ECANCELED;
 		STATS_ADD(cancelled, 1);
 		finish_outside_lock(&after);
 	}
@@ -679,6 +697,7 @@ request_move(struct request *to, const struct request *from)
 void
 request_free(struct request *req)
 {
+	free(req->vector);	/* vectored.c's copy of the iovec array */
 	free(req);
 }
 
@@ -687,6 +706,11 @@ request_execute(const struct request *req)
 {
 	ssize_t rc;
 	do {
+		/* Vectored, at the file position, or mlock (vectored.c). */
+		if (req->vector || req->at_file_position || req->op == OP_MLOCK) {
+			rc = request_execute_extension(req);
+			continue;
+		}
 		switch (req->op) {
 		case OP_READ:
 			if (req->polled) {

@@ -28,8 +28,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "abi.h"
+#include "collect.h"
 
 /* --- intrusive doubly linked lists ------------------------------------- */
 
@@ -63,11 +65,16 @@ static inline void list_remove(struct list *item)
  * never depends on memory the application may have reused, and never needs
  * to allocate. */
 struct notification {
-	int kind;			/* SIGEV_NONE, _SIGNAL, _THREAD, _THREAD_ID */
+	int kind;			/* SIGEV_NONE, _SIGNAL, _THREAD, _THREAD_ID,
+					 * SIGEV_AIO_EVENTFD, SIGEV_AIO_QUEUE */
 	int signal_number;
 	union sigval value;
 	pid_t thread_id;		/* SIGEV_THREAD_ID */
 	struct thread_callback *callback; /* SIGEV_THREAD: owned */
+	/* Porting extensions (collect.h): */
+	int event_fd;			/* SIGEV_AIO_EVENTFD: a private duplicate */
+	struct completion_queue *queue;	/* SIGEV_AIO_QUEUE: a reference */
+	struct collect_ticket ticket;	/* a request's collection domain */
 };
 
 /* Validate and copy; returns 0 or an errno value (EINVAL, ENOMEM, EAGAIN). */
@@ -79,7 +86,8 @@ void notification_discard(struct notification *n);
 
 /* --- requests ----------------------------------------------------------- */
 
-enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC };
+/* OP_MLOCK (aio_mlock) has no file: it runs mlock() in the pool. */
+enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC, OP_MLOCK };
 
 enum request_state {
 	REQUEST_WAITING,	/* held back by its fd's ordering rules */
@@ -102,8 +110,13 @@ struct request {
 	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
 	bool stream;			/* read()/write() instead of pread()/pwrite() */
 	void *buffer;
-	size_t length;
+	size_t length;			/* of a vectored request: the total */
 	off_t offset;
+	struct iovec *vector;		/* vectored (aio_readv): an owned copy of
+					 * the aiocb's array, or NULL */
+	int vector_count;
+	bool at_file_position;		/* FreeBSD's FOFFSET: read()/write() at
+					 * the fd's offset, FIFO on its fd */
 	unsigned long sequence;		/* submission order on its fd */
 	struct fd_queue *queue;
 	struct list queue_link;		/* fd_queue.outstanding */
@@ -204,9 +217,10 @@ void request_free(struct request *req);
 
 /* Validate an aiocb and build its request (submit.c); NULL with errno set.
  * On success the aiocb is claimed: it reads EINPROGRESS from then on.
- * flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
+ * flags: enum request_flags (collect.h).  flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
  * within one lio_listio; start it at {-2, 0}. */
-struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache);
+struct request *request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned flags,
+				   int *flags_cache);
 /* Give back a request that was never admitted: its aiocb is restored. */
 void request_discard(struct request *req);
 

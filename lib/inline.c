@@ -77,11 +77,17 @@ inline_try(struct request *req)
 		return false;
 	if (req->op == OP_WRITE && __atomic_load_n(&writes_unsupported, __ATOMIC_RELAXED))
 		return false;
+	/* At the file position: in order on its fd, like O_APPEND writes. */
+	if (req->at_file_position)
+		return false;
 
+	/* A vectored request goes in one call too (vectored.c). */
 	struct iovec span = { req->buffer, req->length };
+	const struct iovec *spans = req->vector ? req->vector : &span;
+	int count = req->vector ? req->vector_count : 1;
 	ssize_t rc = req->op == OP_READ
-		? preadv2(req->fd, &span, 1, req->offset, RWF_NOWAIT)
-		: pwritev2(req->fd, &span, 1, req->offset, RWF_NOWAIT);
+		? preadv2(req->fd, spans, count, req->offset, RWF_NOWAIT)
+		: pwritev2(req->fd, spans, count, req->offset, RWF_NOWAIT);
 	if (rc < 0 && req->op == OP_WRITE && errno == EOPNOTSUPP)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
 	if (rc < 0 || (size_t)rc != req->length)
@@ -101,6 +107,8 @@ inline_finish(struct request *req)
 	STATS_ADD(completed, 1);
 	STATS_ADD(completed_at_submission, 1);
 	suspend_wake_all();
+	/* To its collection domain before the notification (collect.h). */
+	collect_request_finished(&req->notification, req->aiocb, req->result, 0);
 	notification_deliver(&req->notification);
 	if (req->group)
 		list_group_request_done(req->group);

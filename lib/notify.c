@@ -15,6 +15,15 @@
  * attribute leaks nothing.  The thread starts with no signal blocked unless
  * the attributes set a mask, as an application's own thread would (the
  * workers that create it block everything).
+ *
+ * Two kinds of libaio-posix's own (<aio-posix.h>): SIGEV_AIO_EVENTFD adds 1
+ * to the caller's eventfd, written through a private duplicate taken at
+ * submission (eventfd.c), so a descriptor closed and reused meanwhile is
+ * never written; SIGEV_AIO_QUEUE holds a reference to its completion queue
+ * and a place in it, both taken at submission, so that posting never fails.
+ * A request's own entry is posted by collect_request_finished, with its
+ * result; a lio_listio list's, here.  The flag SIGEV_AIO_PRIVATE says who
+ * collects a request, not how it is notified: it is collect.c's business.
  */
 #include "config.h"
 
@@ -27,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aio-posix.h"
 #include "engine.h"
 #include "fault.h"
 
@@ -104,10 +114,11 @@ signal_number_valid(int signo)
 int
 notification_prepare(struct notification *n, const struct sigevent *event)
 {
-	*n = (struct notification){ .kind = SIGEV_NONE };
+	*n = (struct notification){ .kind = SIGEV_NONE, .event_fd = -1 };
 	if (!event)
 		return 0;
-	switch (event->sigev_notify) {
+	int kind = event->sigev_notify & ~SIGEV_AIO_PRIVATE;
+	switch (kind) {
 	case SIGEV_NONE:
 		return 0;
 	case SIGEV_SIGNAL:
@@ -143,10 +154,25 @@ notification_prepare(struct notification *n, const struct sigevent *event)
 		n->callback = cb;
 		break;
 	}
+	case SIGEV_AIO_EVENTFD:
+		n->event_fd = eventfd_acquire(event->sigev_notify_eventfd);
+		if (n->event_fd < 0)
+			return EINVAL;
+		break;
+	case SIGEV_AIO_QUEUE:
+		n->queue = completion_queue_get(event->sigev_notify_queue);
+		if (!n->queue)
+			return EINVAL;
+		if (completion_queue_reserve(n->queue) != 0) {
+			completion_queue_put(n->queue);
+			n->queue = NULL;
+			return EAGAIN;
+		}
+		break;
 	default:
 		return EINVAL;
 	}
-	n->kind = event->sigev_notify;
+	n->kind = kind;
 	n->signal_number = event->sigev_signo;
 	n->value = event->sigev_value;
 	return 0;
@@ -238,6 +264,20 @@ notification_deliver(struct notification *n)
 		n->callback = NULL;
 		STATS_ADD(notifications, 1);
 		break;
+	case SIGEV_AIO_EVENTFD:
+		eventfd_signal(n->event_fd);
+		eventfd_release(n->event_fd);
+		n->event_fd = -1;
+		STATS_ADD(notifications, 1);
+		break;
+	case SIGEV_AIO_QUEUE:
+		/* A request's entry is posted already, with its result. */
+		if (n->ticket.domain != COLLECT_QUEUE)
+			completion_queue_post(n->queue, NULL, 0, 0, n->value, true);
+		completion_queue_put(n->queue);
+		n->queue = NULL;
+		STATS_ADD(notifications, 1);
+		break;
 	}
 	n->kind = SIGEV_NONE;
 }
@@ -253,5 +293,13 @@ notification_discard(struct notification *n)
 		free(n->callback);
 		n->callback = NULL;
 	}
+	if (n->kind == SIGEV_AIO_EVENTFD)
+		eventfd_release(n->event_fd);
+	if (n->kind == SIGEV_AIO_QUEUE) {
+		completion_queue_unreserve(n->queue);
+		completion_queue_put(n->queue);
+		n->queue = NULL;
+	}
+	collect_release(n);
 	n->kind = SIGEV_NONE;
 }

@@ -48,6 +48,8 @@ aio_return(struct aiocb *aiocbp)
 		errno = EINPROGRESS;
 		return -1;
 	}
+	/* Collected: the process-wide waiters no longer return it (collect.h). */
+	collect_note_return(aiocbp);
 	return aiocbp->__return_value;
 }
 AIO_EXPORT_64(aio_return, ssize_t, (struct aiocb64 *));

@@ -10,6 +10,14 @@
  *   EAGAIN  no memory, or no thread could be created to serve it.
  * A read or write on a bad or wrong-mode fd is accepted, and reports EBADF
  * through aio_error, as glibc does and portable tests expect.
+ *
+ * What POSIX says a function ignores is ignored, never refused:
+ * aio_lio_opcode outside lio_listio; for aio_fsync everything but
+ * aio_fildes and aio_sigevent (aio_reqprio included); aio_offset of a write
+ * on an O_APPEND file description, and of any transfer on a file that
+ * cannot seek (a pipe, a socket, a terminal), where it appends or reads in
+ * order.  Likewise aio_offset at the file position (FOFFSET), and all but
+ * aio_buf, aio_nbytes and aio_sigevent for aio_mlock.
  */
 #include "config.h"
 
@@ -17,12 +25,29 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "engine.h"
 
+/* Is aio_offset meaningless for this transfer (see the top)?  Asked only
+ * of a negative offset, so its system calls cost nothing otherwise. */
+static bool
+offset_ignored(const struct aiocb *cb, enum request_op op)
+{
+	struct stat st;
+	if (fstat(cb->aio_fildes, &st) != 0)
+		return false;
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return true;
+	int flags = fcntl(cb->aio_fildes, F_GETFL);
+	return op == OP_WRITE && flags != -1 && (flags & O_APPEND);
+}
+
 /* Validate an aiocb and fill req from it; false with errno set. */
 static bool
-request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *flags_cache)
+request_prepare(struct request *req, struct aiocb *cb, enum request_op op,
+		unsigned request_flags, int *flags_cache)
 {
 	ABI_FORGET_NONNULL(cb);
 	if (!cb) {
@@ -33,15 +58,20 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 		errno = EINVAL;		/* still in flight */
 		return false;
 	}
-	if (cb->aio_reqprio < 0 || cb->aio_reqprio > AIO_PRIO_DELTA_MAX) {
+	bool transfer = op == OP_READ || op == OP_WRITE;
+	bool at_position = transfer && (request_flags & REQUEST_AT_FILE_POSITION);
+	/* aio_fsync and aio_mlock ignore aio_reqprio (POSIX; FreeBSD). */
+	if (transfer && (cb->aio_reqprio < 0 || cb->aio_reqprio > AIO_PRIO_DELTA_MAX)) {
 		errno = EINVAL;
 		return false;
 	}
-	if (op == OP_READ || op == OP_WRITE) {
-		if (cb->aio_offset < 0 || cb->aio_nbytes > SSIZE_MAX) {
-			errno = EINVAL;
-			return false;
-		}
+	bool offset_used = transfer && !at_position &&
+		!(cb->aio_offset < 0 && offset_ignored(cb, op));
+	if ((offset_used && cb->aio_offset < 0) ||
+	    ((transfer || op == OP_MLOCK) && !(request_flags & REQUEST_VECTORED) &&
+	     cb->aio_nbytes > SSIZE_MAX)) {
+		errno = EINVAL;
+		return false;
 	}
 
 	request_init(req);
@@ -52,11 +82,20 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 	}
 	req->aiocb = cb;
 	req->op = op;
-	req->fd = cb->aio_fildes;
-	req->priority = cb->aio_reqprio;
+	req->fd = op == OP_MLOCK ? -1 : cb->aio_fildes;	/* mlock uses no file */
+	req->priority = transfer ? cb->aio_reqprio : 0;
 	req->buffer = (void *)cb->aio_buf;
 	req->length = cb->aio_nbytes;
-	req->offset = cb->aio_offset;
+	req->offset = offset_used ? cb->aio_offset : 0;
+	req->at_file_position = at_position;
+	if (request_flags & REQUEST_VECTORED) {
+		error = vector_prepare(req, cb);
+		if (error) {
+			notification_discard(&req->notification);
+			errno = error;
+			return false;
+		}
+	}
 	if (op == OP_READ && !flags_cache) {
 		/* O_DIRECT only decides where a read runs, never its result:
 		 * a hint will do (inline.c), without a system call each time. */
@@ -77,21 +116,30 @@ request_prepare(struct request *req, struct aiocb *cb, enum request_op op, int *
 		req->direct = flags != -1 && (flags & O_DIRECT);
 	}
 	/* Claim the aiocb: from here it reads EINPROGRESS, before the engine
-	 * can see the request, and a second claim of it fails above. */
+	 * can see the request, and a second claim of it fails above.  Its
+	 * collection domain too (collect.h), which writes its ticket. */
 	abi_save(cb, &req->before);
+	error = collect_claim(&req->notification, cb, request_flags);
+	if (error) {
+		abi_restore(cb, &req->before);
+		notification_discard(&req->notification);
+		free(req->vector);
+		errno = error;
+		return false;
+	}
 	abi_mark_in_progress(cb);
 	return true;
 }
 
 struct request *
-request_from_aiocb(struct aiocb *cb, enum request_op op, int *flags_cache)
+request_from_aiocb(struct aiocb *cb, enum request_op op, unsigned flags, int *flags_cache)
 {
 	struct request *req = request_new();
 	if (!req) {
 		errno = EAGAIN;
 		return NULL;
 	}
-	if (!request_prepare(req, cb, op, flags_cache)) {
+	if (!request_prepare(req, cb, op, flags, flags_cache)) {
 		request_free(req);
 		return NULL;
 	}
@@ -106,24 +154,28 @@ request_discard(struct request *req)
 	request_free(req);
 }
 
-static int
-submit(struct aiocb *cb, enum request_op op)
+/* aio_read's and aio_write's work; also of the extensions (flags:
+ * collect.h). */
+int
+request_submit(struct aiocb *cb, int op, unsigned flags)
 {
 	/* On the stack first: a request completed at submission never needs
 	 * the heap. */
 	struct request local;
-	if (!request_prepare(&local, cb, op, NULL))
+	if (!request_prepare(&local, cb, op, flags, NULL))
 		return -1;
 	engine_init();
 	report_first_request();
 	if (inline_try(&local)) {
 		inline_finish(&local);
+		free(local.vector);
 		return 0;
 	}
 	struct request *req = request_new();
 	if (!req) {
 		abi_restore(cb, &local.before);
 		notification_discard(&local.notification);
+		free(local.vector);
 		errno = EAGAIN;
 		return -1;
 	}
@@ -140,14 +192,14 @@ submit(struct aiocb *cb, enum request_op op)
 AIO_EXPORT int
 aio_read(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_READ);
+	return request_submit(aiocbp, OP_READ, 0);
 }
 AIO_EXPORT_64(aio_read, int, (struct aiocb64 *));
 
 AIO_EXPORT int
 aio_write(struct aiocb *aiocbp)
 {
-	return submit(aiocbp, OP_WRITE);
+	return request_submit(aiocbp, OP_WRITE, 0);
 }
 AIO_EXPORT_64(aio_write, int, (struct aiocb64 *));
 
@@ -164,6 +216,6 @@ aio_fsync(int operation, struct aiocb *aiocbp)
 		errno = EBADF;
 		return -1;
 	}
-	return submit(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC);
+	return request_submit(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC, 0);
 }
 AIO_EXPORT_64(aio_fsync, int, (int, struct aiocb64 *));

@@ -612,7 +612,11 @@ uring_start(struct request *req)
 {
 	/* A bad fd goes to the pool, whose system call reports it as EBADF;
 	 * so do stream writes and syncs (see above). */
-	if (req->io_fd < 0 || (req->stream && req->op != OP_READ) || !ring_ready())
+	if (req->io_fd < 0 || (req->stream && req->op != OP_READ) || req->op == OP_MLOCK ||
+	    !ring_ready())
+		return false;
+	/* At the file position (vectored.c): offset -1, since Linux 5.6. */
+	if (req->at_file_position && !(ring.features & IORING_FEAT_RW_CUR_POS))
 		return false;
 	/* The ring waits for data even on an O_NONBLOCK stream, where read()
 	 * answers EAGAIN at once: such reads go to the pool.  (The flag is the
@@ -629,19 +633,27 @@ uring_start(struct request *req)
 	if (!sqe)
 		return false;
 	/* A stream has no offset: -1 says so. */
-	__u64 offset = req->stream ? (__u64)-1 : (__u64)req->offset;
+	__u64 offset = req->stream || req->at_file_position ? (__u64)-1 : (__u64)req->offset;
 	switch (req->op) {
 	case OP_READ:
-		io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
+		if (req->vector)	/* one entry for the whole vector */
+			io_uring_prep_readv(sqe, req->io_fd, req->vector, req->vector_count, offset);
+		else
+			io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
 		break;
 	case OP_WRITE:
-		io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
+		if (req->vector)
+			io_uring_prep_writev(sqe, req->io_fd, req->vector, req->vector_count, offset);
+		else
+			io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
 		break;
 	case OP_FSYNC:
 		io_uring_prep_fsync(sqe, req->io_fd, 0);
 		break;
 	case OP_DATASYNC:
 		io_uring_prep_fsync(sqe, req->io_fd, IORING_FSYNC_DATASYNC);
+		break;
+	case OP_MLOCK:		/* refused above */
 		break;
 	}
 	io_uring_sqe_set_data(sqe, req);

@@ -221,6 +221,12 @@ static const char *const expected_exports[] = {
 	"aio_read64", "aio_write64", "aio_fsync64", "aio_error64", "aio_return64",
 	"aio_suspend64", "aio_cancel64", "lio_listio64",
 	"aio_init", "aio_posix_version", "aio_posix_get_stats",
+	/* FreeBSD's and Solaris's extensions, completion queues (<aio-posix.h>) */
+	"aio_readv", "aio_writev", "aio_read2", "aio_write2", "aio_mlock",
+	"aio_waitcomplete", "aio_waitn",
+	"aio_queue_create", "aio_queue_reap", "aio_queue_close",
+	/* Solaris's <sys/asynch.h> (<aio-posix/asynch.h>) */
+	"aioread", "aiowrite", "aiowait", "aiocancel",
 };
 enum { EXPECTED_EXPORTS = sizeof expected_exports / sizeof expected_exports[0] };
 

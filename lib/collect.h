@@ -1,0 +1,138 @@
+/* collect.h: handing finished requests over, beyond aio_error and
+ * aio_return: what collect.c, completion-queue.c, eventfd.c, solaris.c and
+ * vectored.c share, and the few calls the core makes into them.
+ *
+ * Every request belongs to one collection domain, fixed at submission
+ * (collect_claim):
+ *   COLLECT_PROCESS  the process-wide record: aio_waitcomplete and
+ *                    aio_waitn return it (collect.c);
+ *   COLLECT_QUEUE    its completion queue: aio_queue_reap returns it
+ *                    (completion-queue.c);
+ *   COLLECT_SOLARIS  a request of aioread or aiowrite: aiowait returns it
+ *                    (solaris.c);
+ *   COLLECT_NONE     SIGEV_AIO_PRIVATE: only aio_error and aio_return.
+ * The core calls collect_request_finished once per finished request, after
+ * its result is public and before its notification is delivered, outside
+ * every lock of the core; collect_release when a claimed request is given
+ * back without finishing (refused, or forgotten in a fork child); and
+ * collect_note_return from aio_return.  Nothing here ever reads or writes
+ * an aiocb after its result is public, except through aio_return's and
+ * the waiters' own arguments.
+ */
+#ifndef AIO_POSIX_COLLECT_H
+#define AIO_POSIX_COLLECT_H
+
+#include <aio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct notification;
+struct request;
+struct completion_queue;
+
+enum collect_domain {
+	COLLECT_NONE,
+	COLLECT_PROCESS,
+	COLLECT_QUEUE,
+	COLLECT_SOLARIS,
+};
+
+/* Which entry of its domain stands for a request.  For COLLECT_PROCESS the
+ * record's slot and the slot's generation when it was claimed; the same
+ * pair, packed, is the aiocb's collect ticket (abi.h). */
+struct collect_ticket {
+	enum collect_domain domain;
+	uint32_t slot;
+	uint32_t generation;
+};
+
+/* Flags of a submission (request_submit, request_from_aiocb). */
+enum request_flags {
+	REQUEST_VECTORED = 1,		/* aio_iov, aio_iovcnt */
+	REQUEST_AT_FILE_POSITION = 2,	/* at the fd's offset, which advances */
+	REQUEST_SOLARIS = 4,		/* aioread, aiowrite: aiowait's own */
+};
+
+/* --- the core's calls ---------------------------------------------------- */
+
+/* At submission, with the aiocb still the library's: choose the request's
+ * domain and take its place there.  0, or EAGAIN (no memory). */
+int collect_claim(struct notification *n, struct aiocb *cb, unsigned flags);
+/* A claimed request will not finish: give its place back. */
+void collect_release(struct notification *n);
+/* A request has finished: hand it to its domain.  cb is not dereferenced. */
+void collect_request_finished(struct notification *n, struct aiocb *cb, ssize_t result,
+			      int error);
+/* aio_return on a finished request: the process-wide waiters no longer
+ * return it.  Lock-free and async-signal-safe. */
+void collect_note_return(const struct aiocb *cb);
+
+/* --- waiting, shared by the waiters of every domain (collect.c) ---------- */
+
+/* A futex word that moves whenever what the waiters look at changes, and
+ * the count of threads that may sleep on it (suspend.c's pattern). */
+struct waitpoint {
+	int changes;
+	int sleepers;
+};
+
+/* After a change, made visible before the call: wake the sleepers. */
+void waitpoint_wake(struct waitpoint *point);
+/* The value to pass to waitpoint_sleep; read it before looking. */
+int waitpoint_seen(struct waitpoint *point);
+/* Sleep while nothing changed since seen, until deadline (absolute,
+ * CLOCK_MONOTONIC; NULL: none): 0, EINTR or ETIMEDOUT.  A cancellation
+ * point.  may_settle: the caller may take locks (not in a signal handler),
+ * so finish what the io_uring ring has completed before sleeping. */
+int waitpoint_sleep(struct waitpoint *point, int seen, const struct timespec *deadline,
+		    bool may_settle);
+
+/* A relative timeout as an absolute CLOCK_MONOTONIC deadline.  Returns
+ * false (EINVAL) for a bad one; *poll says a zero timeout; NULL timeout:
+ * *forever. */
+bool deadline_from_timeout(const struct timespec *timeout, struct timespec *deadline,
+			   bool *poll, bool *forever);
+
+/* --- completion queues (completion-queue.c) ------------------------------ */
+
+/* The queue whose descriptor is fd, with a reference; NULL (EBADF) if fd
+ * is not a live queue. */
+struct completion_queue *completion_queue_get(int fd);
+void completion_queue_put(struct completion_queue *queue);
+/* Room for one more entry, so that posting never allocates: 0 or EAGAIN. */
+int completion_queue_reserve(struct completion_queue *queue);
+void completion_queue_unreserve(struct completion_queue *queue);
+/* Post a finished request (reserved: into the room reserve made) or a
+ * list's own notification (cb NULL, not reserved). */
+void completion_queue_post(struct completion_queue *queue, struct aiocb *cb, ssize_t result,
+			   int error, union sigval value, bool reserved);
+
+/* --- SIGEV_AIO_EVENTFD (eventfd.c) --------------------------------------- */
+
+/* A private descriptor for the caller's eventfd (shared while it is the
+ * same file), or -1 with errno EINVAL. */
+int eventfd_acquire(int fd);
+void eventfd_signal(int private_fd);
+void eventfd_release(int private_fd);
+
+/* --- the Solaris interface (solaris.c) ----------------------------------- */
+
+void solaris_request_finished(struct aiocb *cb, ssize_t result, int error);
+
+/* --- vectored requests (vectored.c) -------------------------------------- */
+
+/* Check and copy a vectored aiocb's iovec array into req: 0, or EINVAL,
+ * EFAULT, EAGAIN. */
+int vector_prepare(struct request *req, const struct aiocb *cb);
+/* request_execute's system call for a vectored request, one at the file
+ * position, or an mlock: the result, or -1 with errno. */
+ssize_t request_execute_extension(const struct request *req);
+
+/* --- submission (submit.c) ------------------------------------------------ */
+
+/* aio_read's and aio_write's work, with the flags above. */
+int request_submit(struct aiocb *cb, int op, unsigned flags);
+
+#endif
