@@ -59,6 +59,9 @@ struct aio_posix_stats {
  * Async-signal-safe once the library is in use (a first call sets it up). */
 int aio_posix_get_stats(struct aio_posix_stats *stats, size_t size);
 
+/* FreeBSD and Solaris both name struct aiocb aiocb_t; glibc does not. */
+typedef struct aiocb aiocb_t;
+
 /* --- FreeBSD's extensions (aio_readv(2), aio_read2(2), aio_mlock(2),
  *     aio_waitcomplete(2), lio_listio(2)) ----------------------------------
  *
