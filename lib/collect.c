@@ -618,10 +618,11 @@ fork_parent(void)
 	pthread_mutex_unlock(&record_lock);
 }
 
+/* The forking thread holds record_lock (fork_prepare): the record is
+ * whole, and the child's only thread lets go of it when done. */
 static void
 fork_child(void)
 {
-	pthread_mutex_init(&record_lock, NULL);
 	free_head = NO_SLOT;
 	for (uint32_t c = chunk_count; c-- > 0;) {
 		for (uint32_t i = CHUNK_SLOTS; i-- > 0;) {
@@ -635,6 +636,7 @@ fork_child(void)
 	waitn_turn = 0;
 	record_point = (struct waitpoint){ 0, 0 };
 	turn_point = (struct waitpoint){ 0, 0 };
+	pthread_mutex_unlock(&record_lock);
 }
 
 __attribute__((constructor)) static void

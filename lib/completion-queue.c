@@ -324,17 +324,18 @@ fork_parent(void)
 	pthread_mutex_unlock(&registry_lock);
 }
 
+/* The forking thread holds every lock here (fork_prepare). */
 static void
 fork_child(void)
 {
-	pthread_mutex_init(&registry_lock, NULL);
 	for (struct list *it = live_queues.next; it != &live_queues; it = it->next) {
 		struct completion_queue *queue = QUEUE_OF(it);
-		pthread_mutex_init(&queue->lock, NULL);
 		queue->closed = true;
 		queue->count = 0;
 		queue->point = (struct waitpoint){ 0, 0 };
+		pthread_mutex_unlock(&queue->lock);
 	}
+	pthread_mutex_unlock(&registry_lock);
 }
 
 __attribute__((constructor)) static void

@@ -143,7 +143,7 @@ fork_parent(void)
 static void
 fork_child(void)
 {
-	pthread_mutex_init(&registry_lock, NULL);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 __attribute__((constructor)) static void

@@ -24,7 +24,8 @@
  * buffer), the FIFO of finished ones and the count of outstanding requests
  * (in flight or finished, not yet returned by aiowait).  A request lives
  * until it is returned by aiowait or cancelled, and no aiocancel holds it
- * (release_if_done).
+ * (release_if_done); it is freed at the next aioread, aiowrite or
+ * aiocancel, never in aiowait, which may run in a signal handler.
  *
  * Fork: the child has nothing outstanding.  Its requests in flight read -1
  * and ECANCELED in their result buffers; their structures are freed at the
@@ -50,7 +51,7 @@
 struct solaris_request {
 	struct aiocb cb;		/* first: the engine knows only this */
 	aio_result_t *result;
-	struct solaris_request *next;	/* in a bucket, the FIFO or forgotten */
+	struct solaris_request *next;	/* in a bucket, the FIFO or to_free */
 	int users;			/* aiocancel calls holding it */
 	bool cancelled;			/* finished with ECANCELED: not queued */
 	bool returned;			/* by aiowait */
@@ -61,7 +62,7 @@ struct solaris_request {
 static pthread_mutex_t solaris_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct solaris_request *in_flight[BUCKETS];
 static struct solaris_request *done_head, *done_tail;
-static struct solaris_request *forgotten;	/* a fork child's, to free */
+static struct solaris_request *to_free;	/* see release_if_done */
 static unsigned outstanding;
 static struct waitpoint solaris_point;
 
@@ -88,15 +89,16 @@ unlock(const sigset_t *saved)
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
-/* After a fork, the child's first aioread, aiowrite or aiocancel frees
- * what it inherited (not aiowait: it may run in a signal handler). */
+/* Free the requests release_if_done set aside: at the next aioread,
+ * aiowrite or aiocancel, never in aiowait, which may run in a signal
+ * handler, where free() is not allowed. */
 static void
-free_forgotten(void)
+free_released(void)
 {
 	sigset_t saved;
 	lock(&saved);
-	struct solaris_request *list = forgotten;
-	forgotten = NULL;
+	struct solaris_request *list = to_free;
+	to_free = NULL;
 	unlock(&saved);
 	while (list) {
 		struct solaris_request *next = list->next;
@@ -115,12 +117,15 @@ find(aio_result_t *result)
 	return link;
 }
 
-/* Under solaris_lock: free a request nobody will look at again. */
+/* Under solaris_lock: set aside for free_released a request nobody will
+ * look at again. */
 static void
 release_if_done(struct solaris_request *req)
 {
-	if (req->users == 0 && (req->returned || req->cancelled))
-		free(req);
+	if (req->users == 0 && (req->returned || req->cancelled)) {
+		req->next = to_free;
+		to_free = req;
+	}
 }
 
 static void
@@ -180,7 +185,7 @@ static int
 submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t *result,
        enum request_op op)
 {
-	free_forgotten();
+	free_released();
 	if (!result) {
 		errno = EFAULT;
 		return -1;
@@ -338,7 +343,7 @@ aiowait(const struct timeval *timeout)
 AIO_EXPORT int
 aiocancel(aio_result_t *resultp)
 {
-	free_forgotten();
+	free_released();
 	sigset_t saved;
 	lock(&saved);
 	if (outstanding == 0) {
@@ -386,27 +391,27 @@ fork_parent(void)
 	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
 }
 
+/* The forking thread holds solaris_lock (fork_prepare). */
 static void
 fork_child(void)
 {
-	pthread_mutex_init(&solaris_lock, NULL);
 	for (unsigned b = 0; b < BUCKETS; b++) {
 		while (in_flight[b]) {
 			struct solaris_request *req = in_flight[b];
 			in_flight[b] = req->next;
 			set_result(req->result, -1, ECANCELED);
-			req->next = forgotten;
-			forgotten = req;
+			req->next = to_free;
+			to_free = req;
 		}
 	}
-	while (done_head) {
-		struct solaris_request *next = done_head->next;
-		free(done_head);
-		done_head = next;
+	if (done_tail) {
+		done_tail->next = to_free;
+		to_free = done_head;
 	}
-	done_tail = NULL;
+	done_head = done_tail = NULL;
 	outstanding = 0;
 	solaris_point = (struct waitpoint){ 0, 0 };
+	pthread_mutex_unlock(&solaris_lock);
 	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
 }
 

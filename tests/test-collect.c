@@ -6,6 +6,16 @@
  * nothing to collect. */
 #include "control-util.h"
 
+#ifdef __SANITIZE_THREAD__
+/* A fork child here starts requests of its own, and with them threads. */
+const char *__tsan_default_options(void);
+const char *
+__tsan_default_options(void)
+{
+	return "die_after_fork=0";
+}
+#endif
+
 #include <sys/eventfd.h>
 
 #include <aio-posix/asynch.h>

@@ -3,6 +3,16 @@
  * stay apart from the POSIX requests and their waiters. */
 #include "control-util.h"
 
+#ifdef __SANITIZE_THREAD__
+/* A fork child here starts requests of its own, and with them threads. */
+const char *__tsan_default_options(void);
+const char *
+__tsan_default_options(void)
+{
+	return "die_after_fork=0";
+}
+#endif
+
 #include <sys/time.h>
 
 #include <aio-posix/asynch.h>
@@ -178,6 +188,7 @@ static void
 on_sigio(int signo)
 {
 	(void)signo;
+	int saved = errno;
 	/* The Solaris idiom: drain with polling aiowait in the handler. */
 	aio_result_t *got;
 	while ((got = aiowait(&poll_now)) != NULL && got != (aio_result_t *)-1) {
@@ -185,6 +196,7 @@ on_sigio(int signo)
 		if (n < 4)
 			from_handler[n] = got;
 	}
+	errno = saved;
 }
 
 START_TEST(test_sigio_handler_drains_with_aiowait)

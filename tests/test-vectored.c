@@ -242,9 +242,26 @@ START_TEST(test_lio_foffset_entries)
 }
 END_TEST
 
+/* The process's locked memory, as the kernel counts it (VmLck). */
+static long
+locked_kib(void)
+{
+	FILE *status = fopen("/proc/self/status", "r");
+	ck_assert_ptr_nonnull(status);
+	char line[256];
+	long kib = -1;
+	while (fgets(line, sizeof line, status))
+		if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+			break;
+	fclose(status);
+	ck_assert_int_ge(kib, 0);
+	return kib;
+}
+
 START_TEST(test_mlock_locks_the_range)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	long locked_before = locked_kib();
 	char *area = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(area, MAP_FAILED);
 	struct aiocb cb;
@@ -263,10 +280,12 @@ START_TEST(test_mlock_locks_the_range)
 	/* RLIMIT_MEMLOCK may forbid it; then aio_error says what mlock said. */
 	if (error == 0) {
 		ck_assert_int_eq(rc, 0);
-		unsigned char resident[4];
-		ck_assert_int_eq(mincore(area, 4 * page, resident), 0);
-		ck_assert(resident[0] & 1);
-		ck_assert(resident[1] & 1);
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+		/* (The sanitizers' runtimes turn mlock into a no-op.) */
+		ck_assert_int_ge(locked_kib(), locked_before + (long)(2 * page / 1024));
+#else
+		(void)locked_before;
+#endif
 		ck_assert_int_eq(munlock(area, 2 * page), 0);
 	} else {
 		ck_assert_int_eq(rc, -1);
@@ -274,10 +293,12 @@ START_TEST(test_mlock_locks_the_range)
 	}
 	/* An address range that is not mapped fails the way mlock does. */
 	ck_assert_int_eq(munmap(area, 4 * page), 0);
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 	cb.aio_buf = area;
 	cb.aio_nbytes = page;
 	ck_assert_int_eq(aio_mlock(&cb), 0);
 	ck_assert_int_eq(finish(&cb, ENOMEM), -1);
+#endif
 }
 END_TEST
 
