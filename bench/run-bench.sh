@@ -21,7 +21,7 @@
 #   BENCH_RUNS           runs per variant (default 5)
 #   BENCH_SECONDS        timed window of one aio-bench measurement (0.4)
 #   BENCH_WARMUP         untimed lead-in of each measurement (0.1)
-#   BENCH_SCENARIOS      which scenarios to run (default "1 2 3 4 5")
+#   BENCH_SCENARIOS      which scenarios to run (default "1 2 3 4 5 6")
 #   BENCH_FIO_RUNTIME    fio --runtime, seconds (default 1)
 #   BENCH_DISK_MIB       size of the O_DIRECT / fio file (default 256)
 #   FIO                  the fio command (default fio)
@@ -36,7 +36,7 @@ DIR=${AIO_BENCH_DIR:-.}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-0.4}
 WARM=${BENCH_WARMUP:-0.1}
-SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5}
+SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5 6}
 FIO=${FIO:-fio}
 FIO_RUNTIME=${BENCH_FIO_RUNTIME:-1}
 DISK_MIB=${BENCH_DISK_MIB:-256}
@@ -153,7 +153,7 @@ trap 'echo >&2; cleanup; exit 130' INT TERM
 
 # ---- the scenarios ----
 
-RUN_1=0 RUN_2=0 RUN_3=0 RUN_4=0 RUN_5=0 SKIP_4= SKIP_5=
+RUN_1=0 RUN_2=0 RUN_3=0 RUN_4=0 RUN_5=0 RUN_6=0 SKIP_4= SKIP_5= SKIP_6D=
 
 scenario_1() {
 	local r t=$(date +%s)
@@ -306,11 +306,37 @@ scenario_5() {
 	RUN_5=1
 }
 
+# Completion queue against aio_suspend-then-scan, both on libaio-posix, at
+# depth 64: cached (both backends) and, where a disk is, O_DIRECT.
+scenario_6() {
+	local r t=$(date +%s) disk=1
+	make_file "$CACHED" "$CACHED_MIB"
+	if ! need_disk_file; then
+		SKIP_6D="no directory off tmpfs for the O_DIRECT file (tried $DIR and /var/tmp)"
+		disk=0
+	fi
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 6 "$r"
+		local c=(inflight --depth=64 --fds=1 --file="$CACHED" --seed="$r" "${COMMON[@]}")
+		measure s6.c.scan "$r" libaio-posix "${OURS[@]}" "$BIN" "${c[@]}" --mode=aio
+		measure s6.c.queue "$r" libaio-posix "${OURS[@]}" "$BIN" "${c[@]}" --mode=queue
+		measure s6.p.scan "$r" libaio-posix "${OURS[@]}" AIO_POSIX_BACKEND=threads "$BIN" "${c[@]}" --mode=aio
+		measure s6.p.queue "$r" libaio-posix "${OURS[@]}" AIO_POSIX_BACKEND=threads "$BIN" "${c[@]}" --mode=queue
+		if ((disk)); then
+			local d=(direct --depth=64 --file="$DISK" --seed="$r" "${COMMON[@]}")
+			measure s6.d.scan "$r" libaio-posix "${OURS[@]}" "$BIN" "${d[@]}" --mode=aio
+			measure s6.d.queue "$r" libaio-posix "${OURS[@]}" "$BIN" "${d[@]}" --mode=queue
+		fi
+	done
+	progress_done 6 "$t"
+	RUN_6=1
+}
+
 echo "run-bench: $RUNS runs per variant, alternated; ${SECS}s per measurement (+${WARM}s warm-up); raw lines in $RAW" >&2
 for s in $SCENARIOS; do
 	case $s in
-	[1-5]) "scenario_$s" ;;
-	*) die "BENCH_SCENARIOS: unknown scenario '$s' (1 to 5)" ;;
+	[1-6]) "scenario_$s" ;;
+	*) die "BENCH_SCENARIOS: unknown scenario '$s' (1 to 6)" ;;
 	esac
 done
 
@@ -428,6 +454,22 @@ elif ((RUN_5)); then
 			row "$S" "fio $kind depth $d" "posixaio glibc/fio io_uring, IOPS" "s5.x$x.d$d.glibc" "s5.x$x.d$d.uring" ops_per_s rate "" ""
 			row "$S" "fio $kind depth $d" "posixaio libaio-posix/glibc, IOPS" "s5.x$x.d$d.ours" "s5.x$x.d$d.glibc" ops_per_s rate "" ""
 		done
+	done
+fi
+
+if ((RUN_6)); then
+	for v in c p d; do
+		case $v in
+		c) short="queue vs scan, cached" S="6. completion queue vs aio_suspend+scan, depth 64, cached" ;;
+		p) short="queue vs scan, cached, threads" S="6. completion queue vs aio_suspend+scan, depth 64, cached, threads backend" ;;
+		d) short="queue vs scan, O_DIRECT" S="6. completion queue vs aio_suspend+scan, depth 64, O_DIRECT" ;;
+		esac
+		if [[ $v == d && -n $SKIP_6D ]]; then
+			ROWS+="| $S | all | n/a | n/a |  | skipped: $SKIP_6D |"$'\n'
+			continue
+		fi
+		row "$S" "$short" "queue reap/aio_suspend+scan, ops/s" "s6.$v.queue" "s6.$v.scan" ops_per_s rate "" "≥ 1"
+		row "$S" "$short" "queue reap/aio_suspend+scan, CPU per op" "s6.$v.queue" "s6.$v.scan" cpu_us_per_op cpu " per read" ""
 	done
 fi
 

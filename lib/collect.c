@@ -400,8 +400,10 @@ collect_claim(struct notification *n, struct aiocb *cb, unsigned flags)
 	collect_note_return(cb);
 	abi_set_collect_ticket(cb, 0);
 	n->ticket = (struct collect_ticket){ .domain = COLLECT_NONE };
-	if (n->queue)
+	if (n->queue) {
 		n->ticket.domain = COLLECT_QUEUE;
+		completion_queue_track(n->queue, cb, &n->ticket.slot);
+	}
 	else if (flags & REQUEST_SOLARIS)
 		n->ticket.domain = COLLECT_SOLARIS;
 	else if (!(cb->aio_sigevent.sigev_notify & SIGEV_AIO_PRIVATE))
@@ -425,7 +427,7 @@ collect_request_finished(struct notification *n, struct aiocb *cb, ssize_t resul
 		record_finished(&n->ticket, result, error);
 		break;
 	case COLLECT_QUEUE:
-		completion_queue_post(n->queue, cb, result, error, n->value, true);
+		completion_queue_post(n->queue, n->ticket.slot, cb, result, error, n->value);
 		break;
 	case COLLECT_SOLARIS:
 		/* aiocancel'ed: Solaris sends no SIGIO. */

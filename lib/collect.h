@@ -97,17 +97,21 @@ bool deadline_from_timeout(const struct timespec *timeout, struct timespec *dead
 
 /* --- completion queues (completion-queue.c) ------------------------------ */
 
-/* The queue whose descriptor is fd, with a reference; NULL (EBADF) if fd
- * is not a live queue. */
-struct completion_queue *completion_queue_get(int fd);
-void completion_queue_put(struct completion_queue *queue);
-/* Room for one more entry, so that posting never allocates: 0 or EAGAIN. */
-int completion_queue_reserve(struct completion_queue *queue);
-void completion_queue_unreserve(struct completion_queue *queue);
-/* Post a finished request (reserved: into the room reserve made) or a
- * list's own notification (cb NULL, not reserved). */
-void completion_queue_post(struct completion_queue *queue, struct aiocb *cb, ssize_t result,
-			   int error, union sigval value, bool reserved);
+/* Tie a request (or a list's notification) to the open queue whose
+ * descriptor is fd: its entry is reserved, so that posting never
+ * allocates, and the reservation keeps the queue alive.  NULL with *error
+ * EINVAL (fd is not an open queue) or EAGAIN (no memory). */
+struct completion_queue *completion_queue_tie(int fd, int *error);
+/* Remember a tied request's aiocb while it is in flight, so that a reaper
+ * may wait for it in the io_uring ring; *place says where (ticket.slot). */
+void completion_queue_track(struct completion_queue *queue, struct aiocb *cb,
+			    uint32_t *place);
+/* Give the reservation back unused (place: UINT32_MAX if never tracked). */
+void completion_queue_untie(struct completion_queue *queue, uint32_t place);
+/* Post into the reservation: a finished request, or a list's own
+ * notification (cb NULL, place UINT32_MAX). */
+void completion_queue_post(struct completion_queue *queue, uint32_t place, struct aiocb *cb,
+			   ssize_t result, int error, union sigval value);
 
 /* --- SIGEV_AIO_EVENTFD (eventfd.c) --------------------------------------- */
 

@@ -6,7 +6,8 @@
  * A finished request is posted to its queue with its result and its
  * sigev_value; aio_queue_reap takes up to N at once.  No thread is started
  * for a completion, and nothing is allocated when one is posted: a request
- * reserves its entry at submission (completion_queue_reserve).
+ * reserves its entry when it is tied (completion_queue_tie), and that
+ * reservation is also what keeps the queue alive for it.
  *
  * The descriptor is readable exactly while the queue holds entries: the
  * first entry of an empty queue adds 1 to the eventfd's counter, and the
@@ -15,18 +16,29 @@
  * so a program that closes the descriptor by mistake never has another
  * file written in its place.
  *
- * Locking.  registry_lock guards the table from descriptor to queue, the
- * list of every queue alive (in the table or not), and each queue's
- * reference count; a queue's own lock guards its ring, its
- * counts and its eventfd counter.  registry_lock is taken before a queue's
- * lock, never after.  A queue lives while the table or a request refers to
- * it; aio_queue_close takes it out of the table and drops what it holds,
- * and requests still in flight that finish later post nothing.
+ * Locking and lifetime.  A queue's lock guards everything in it.  Queue
+ * objects are never freed, only recycled (type-stable memory): the table
+ * from descriptor to queue is read without a lock, and a reader then
+ * checks, under the queue's lock, that the queue is still open and still
+ * that descriptor's.  A closed queue goes back to the pool once no request
+ * holds a reservation in it and no reaper is inside it.  So tying a request
+ * costs one lock (the queue's), and posting its completion one more.
+ * registry_lock serializes creation, closing and recycling, and guards the
+ * table's chunks and the pool; it is taken before a queue's lock, never
+ * after, and the hot paths never take it.
+ *
+ * Waiting.  A queue keeps the aiocbs of the requests tied to it that are in
+ * flight (tracked by collect_claim, untracked when posted or given back).
+ * A reaper alone in its queue, with few enough of them, waits as
+ * aio_suspend does: in the io_uring ring itself when every one still in
+ * flight is there (uring_wait), so the kernel wakes it directly, and it
+ * finishes their completions itself; otherwise, on the queue's waitpoint.
+ * The aiocbs are read only while they are tied and in flight, when the
+ * program must keep them (the queue hands them back).
  *
  * Fork: as FreeBSD's kqueues, queues are not inherited; in the child each
- * is closed (reap and submission say EBADF) until the child calls
- * aio_queue_close, which frees it and closes the child's copy of the
- * descriptor.
+ * is closed (reap says EBADF, tying a request EINVAL) until the child calls
+ * aio_queue_close, which closes the child's copy of the descriptor.
  */
 #include "config.h"
 
@@ -45,104 +57,177 @@
 #include "fault.h"
 
 struct completion_queue {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* initialised once, never destroyed */
 	int fd;				/* the program's descriptor: the handle */
 	int signal_fd;			/* the library's duplicate, written */
-	int references;			/* under registry_lock */
-	bool closed;			/* aio_queue_close, or inherited by fork */
+	bool closed;			/* aio_queue_close, fork, or pooled */
+	bool pooled;			/* in the pool, for the next create */
 	bool signalled;			/* the eventfd counter is not 0 */
-	unsigned reserved;		/* entries promised to requests in flight */
+	unsigned reserved;		/* entries promised to tied requests */
+	unsigned reapers;		/* aio_queue_reap calls inside */
 	struct aio_completion *ring;
 	unsigned capacity, head, count;
+	struct aiocb **tracked;		/* in flight, by place; NULL: a hole */
+	unsigned *next_hole;		/* the holes' free list, by place */
+	unsigned tracked_room, tracked_used, first_hole;
+	bool too_many;			/* one was not tracked: no ring waits */
 	struct waitpoint point;
-	struct list live_link;		/* live_queues */
+	struct completion_queue *next;	/* all_queues */
 };
 
+#define NO_PLACE UINT32_MAX
+/* The most tracked requests a reaper waits for in the ring. */
+#define RING_WAIT_MAX 256
+
+/* The table: chunks of atomic pointers, allocated once, never freed. */
+#define CHUNK_SHIFT 10
+#define CHUNK_FDS (1u << CHUNK_SHIFT)
+#define MAX_CHUNKS 1024			/* descriptors below 1M */
+
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct completion_queue **registry;	/* indexed by descriptor */
-static size_t registry_size;
-static struct list live_queues = LIST_INIT(live_queues);
+static struct completion_queue **table[MAX_CHUNKS];
+static struct completion_queue *all_queues;	/* every object ever made */
 
-#define QUEUE_OF(link) container_of(link, struct completion_queue, live_link)
-
-/* Under registry_lock. */
-static void
-queue_unref(struct completion_queue *queue)
+/* The table's slot for fd, or NULL; create: allocate its chunk (under
+ * registry_lock). */
+static struct completion_queue **
+slot_of(int fd, bool create)
 {
-	if (--queue->references > 0)
-		return;
-	list_remove(&queue->live_link);
-	close(queue->signal_fd);
-	pthread_mutex_destroy(&queue->lock);
-	free(queue->ring);
-	free(queue);
+	if (fd < 0 || (unsigned)fd >> CHUNK_SHIFT >= MAX_CHUNKS)
+		return NULL;
+	struct completion_queue ***chunk = &table[(unsigned)fd >> CHUNK_SHIFT];
+	struct completion_queue **slots = __atomic_load_n(chunk, __ATOMIC_ACQUIRE);
+	if (!slots && create) {
+		slots = FAULT(FAULT_ALLOC) ? NULL : calloc(CHUNK_FDS, sizeof *slots);
+		if (slots)
+			__atomic_store_n(chunk, slots, __ATOMIC_RELEASE);
+	}
+	return slots ? &slots[(unsigned)fd & (CHUNK_FDS - 1)] : NULL;
 }
 
-struct completion_queue *
-completion_queue_get(int fd)
+/* The open queue of fd, locked; NULL if fd names none. */
+static struct completion_queue *
+lock_open_queue(int fd)
 {
-	struct completion_queue *queue = NULL;
-	pthread_mutex_lock(&registry_lock);
-	if (fd >= 0 && (size_t)fd < registry_size && registry[fd] && !registry[fd]->closed) {
-		queue = registry[fd];
-		queue->references++;
+	struct completion_queue **slot = slot_of(fd, false);
+	struct completion_queue *queue = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+	if (!queue)
+		return NULL;
+	pthread_mutex_lock(&queue->lock);
+	if (queue->closed || queue->fd != fd) {	/* closed, or recycled since */
+		pthread_mutex_unlock(&queue->lock);
+		return NULL;
 	}
-	pthread_mutex_unlock(&registry_lock);
 	return queue;
 }
 
-void
-completion_queue_put(struct completion_queue *queue)
+/* Under the queue's lock: a queue closed for good (fd -1: by
+ * aio_queue_close, or forgotten) that nobody is inside goes back to the
+ * pool, where the next aio_queue_create finds it (queue_object).  A queue
+ * closed by fork keeps its descriptor until the child closes it. */
+static void
+recycle_if_unused(struct completion_queue *queue)
 {
-	pthread_mutex_lock(&registry_lock);
-	queue_unref(queue);
-	pthread_mutex_unlock(&registry_lock);
+	if (!queue->closed || queue->fd >= 0 || queue->pooled || queue->reserved > 0 ||
+	    queue->reapers > 0)
+		return;
+	queue->pooled = true;
+	queue->count = 0;
+	if (queue->signal_fd >= 0)
+		close(queue->signal_fd);
+	queue->signal_fd = -1;
 }
 
-int
-completion_queue_reserve(struct completion_queue *queue)
+struct completion_queue *
+completion_queue_tie(int fd, int *error)
 {
-	int error = 0;
-	pthread_mutex_lock(&queue->lock);
+	struct completion_queue *queue = lock_open_queue(fd);
+	if (!queue) {
+		*error = EINVAL;
+		return NULL;
+	}
+	*error = 0;
 	if (queue->count + queue->reserved == queue->capacity) {
 		unsigned capacity = queue->capacity ? queue->capacity * 2 : 64;
-		struct aio_completion *ring = FAULT(FAULT_ALLOC) ? NULL
-			: malloc(capacity * sizeof *ring);
-		if (!ring || capacity < queue->capacity) {
-			free(ring);
-			error = EAGAIN;
-		} else {
+		struct aio_completion *ring = FAULT(FAULT_ALLOC) || capacity < queue->capacity
+			? NULL : malloc(capacity * sizeof *ring);
+		if (ring) {
 			for (unsigned i = 0; i < queue->count; i++)
 				ring[i] = queue->ring[(queue->head + i) % queue->capacity];
 			free(queue->ring);
 			queue->ring = ring;
 			queue->capacity = capacity;
 			queue->head = 0;
+		} else {
+			*error = EAGAIN;
 		}
 	}
-	if (!error)
+	if (!*error)
 		queue->reserved++;
 	pthread_mutex_unlock(&queue->lock);
-	return error;
+	return *error ? NULL : queue;
 }
 
 void
-completion_queue_unreserve(struct completion_queue *queue)
+completion_queue_track(struct completion_queue *queue, struct aiocb *cb, uint32_t *place)
+{
+	*place = NO_PLACE;
+	pthread_mutex_lock(&queue->lock);
+	if (queue->first_hole == NO_PLACE && queue->tracked_used == queue->tracked_room &&
+	    queue->tracked_room < RING_WAIT_MAX) {
+		unsigned room = queue->tracked_room ? queue->tracked_room * 2 : 16;
+		struct aiocb **tracked = realloc(queue->tracked, room * sizeof *tracked);
+		unsigned *holes = tracked ? realloc(queue->next_hole, room * sizeof *holes) : NULL;
+		if (tracked)
+			queue->tracked = tracked;
+		if (holes) {
+			queue->next_hole = holes;
+			queue->tracked_room = room;
+		}
+	}
+	if (queue->first_hole != NO_PLACE) {
+		*place = queue->first_hole;
+		queue->first_hole = queue->next_hole[*place];
+	} else if (queue->tracked_used < queue->tracked_room) {
+		*place = queue->tracked_used++;
+	} else {
+		queue->too_many = true;
+	}
+	if (*place != NO_PLACE)
+		queue->tracked[*place] = cb;
+	pthread_mutex_unlock(&queue->lock);
+}
+
+/* Under the queue's lock. */
+static void
+untrack(struct completion_queue *queue, uint32_t place)
+{
+	if (place == NO_PLACE || place >= queue->tracked_used)
+		return;
+	queue->tracked[place] = NULL;
+	queue->next_hole[place] = queue->first_hole;
+	queue->first_hole = place;
+}
+
+void
+completion_queue_untie(struct completion_queue *queue, uint32_t place)
 {
 	pthread_mutex_lock(&queue->lock);
 	queue->reserved--;
+	untrack(queue, place);
+	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
 	waitpoint_wake(&queue->point);	/* a reaper may see it idle now */
 }
 
 void
-completion_queue_post(struct completion_queue *queue, struct aiocb *cb, ssize_t result,
-		      int error, union sigval value, bool reserved)
+completion_queue_post(struct completion_queue *queue, uint32_t place, struct aiocb *cb,
+		      ssize_t result, int error, union sigval value)
 {
 	pthread_mutex_lock(&queue->lock);
-	if (reserved)
-		queue->reserved--;
-	if (!queue->closed && queue->count < queue->capacity) {
+	queue->reserved--;
+	untrack(queue, place);
+	if (!queue->closed) {
 		struct aio_completion *entry =
 			&queue->ring[(queue->head + queue->count) % queue->capacity];
 		*entry = (struct aio_completion){ .aiocb = cb, .result = result, .error = error,
@@ -155,8 +240,32 @@ completion_queue_post(struct completion_queue *queue, struct aiocb *cb, ssize_t 
 			queue->signalled = true;
 		}
 	}
+	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
 	waitpoint_wake(&queue->point);
+}
+
+/* Under registry_lock: an object for a new queue, from the pool if one is
+ * free there, with its lock held. */
+static struct completion_queue *
+queue_object(void)
+{
+	for (struct completion_queue *queue = all_queues; queue; queue = queue->next) {
+		pthread_mutex_lock(&queue->lock);
+		if (queue->pooled)
+			return queue;
+		pthread_mutex_unlock(&queue->lock);
+	}
+	struct completion_queue *queue = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *queue);
+	if (!queue)
+		return NULL;
+	pthread_mutex_init(&queue->lock, NULL);
+	pthread_mutex_lock(&queue->lock);
+	queue->signal_fd = -1;
+	queue->closed = queue->pooled = true;
+	queue->next = all_queues;
+	all_queues = queue;
+	return queue;
 }
 
 AIO_EXPORT int
@@ -167,77 +276,79 @@ aio_queue_create(int flags)
 		return -1;
 	}
 	engine_init();		/* fd_move_high needs the library's fd floor */
-	struct completion_queue *queue = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *queue);
-	if (!queue) {
-		errno = ENOMEM;
-		return -1;
-	}
-	queue->fd = eventfd(0, EFD_NONBLOCK | (flags & AIO_QUEUE_CLOEXEC ? EFD_CLOEXEC : 0));
-	queue->signal_fd = queue->fd < 0 ? -1 : fcntl(queue->fd, F_DUPFD_CLOEXEC, 0);
-	if (queue->signal_fd < 0) {
+	int fd = eventfd(0, EFD_NONBLOCK | (flags & AIO_QUEUE_CLOEXEC ? EFD_CLOEXEC : 0));
+	int signal_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (signal_fd < 0) {
 		int error = errno;
-		if (queue->fd >= 0)
-			close(queue->fd);
-		free(queue);
+		if (fd >= 0)
+			close(fd);
 		errno = error;
 		return -1;
 	}
-	queue->signal_fd = fd_move_high(queue->signal_fd);
-	pthread_mutex_init(&queue->lock, NULL);
-	queue->references = 1;		/* the registry's */
-	list_init(&queue->live_link);
+	signal_fd = fd_move_high(signal_fd);
 	pthread_mutex_lock(&registry_lock);
-	if ((size_t)queue->fd >= registry_size) {
-		size_t size = registry_size ? registry_size : 64;
-		while (size <= (size_t)queue->fd)
-			size *= 2;
-		struct completion_queue **grown = FAULT(FAULT_ALLOC) ? NULL
-			: realloc(registry, size * sizeof *grown);
-		if (!grown) {
-			pthread_mutex_unlock(&registry_lock);
-			close(queue->fd);
-			close(queue->signal_fd);
-			pthread_mutex_destroy(&queue->lock);
-			free(queue);
-			errno = ENOMEM;
-			return -1;
+	struct completion_queue **slot = slot_of(fd, true);
+	struct completion_queue *queue = slot ? queue_object() : NULL;
+	if (!queue) {
+		pthread_mutex_unlock(&registry_lock);
+		close(fd);
+		close(signal_fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	queue->fd = fd;
+	queue->signal_fd = signal_fd;
+	queue->closed = queue->pooled = queue->signalled = false;
+	queue->head = queue->count = 0;
+	queue->tracked_used = 0;		/* the arrays are kept */
+	queue->first_hole = NO_PLACE;
+	queue->too_many = false;
+	queue->point = (struct waitpoint){ 0, 0 };
+	pthread_mutex_unlock(&queue->lock);
+	/* A queue the program closed with close() left its entry: forgotten
+	 * now that the number is in use again. */
+	struct completion_queue *old = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	if (old && old != queue) {
+		pthread_mutex_lock(&old->lock);
+		if (old->fd == fd) {
+			old->closed = true;
+			old->fd = -1;
+			recycle_if_unused(old);
 		}
-		memset(grown + registry_size, 0, (size - registry_size) * sizeof *grown);
-		registry = grown;
-		registry_size = size;
+		pthread_mutex_unlock(&old->lock);
 	}
-	/* A queue the program closed with close() left its entry: it is
-	 * forgotten now that the number is in use again. */
-	if (registry[queue->fd]) {
-		registry[queue->fd]->closed = true;
-		queue_unref(registry[queue->fd]);
-	}
-	registry[queue->fd] = queue;
-	list_append(&live_queues, &queue->live_link);
+	__atomic_store_n(slot, queue, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&registry_lock);
-	return queue->fd;
+	return fd;
 }
 
 AIO_EXPORT int
 aio_queue_close(int fd)
 {
 	pthread_mutex_lock(&registry_lock);
-	struct completion_queue *queue =
-		fd >= 0 && (size_t)fd < registry_size ? registry[fd] : NULL;
+	struct completion_queue **slot = slot_of(fd, false);
+	struct completion_queue *queue = slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : NULL;
+	if (queue) {
+		pthread_mutex_lock(&queue->lock);
+		if (queue->fd != fd || queue->pooled) {
+			pthread_mutex_unlock(&queue->lock);
+			queue = NULL;
+		}
+	}
 	if (!queue) {
 		pthread_mutex_unlock(&registry_lock);
 		errno = EBADF;
 		return -1;
 	}
-	registry[fd] = NULL;
-	pthread_mutex_lock(&queue->lock);
+	__atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
 	queue->closed = true;
 	queue->count = 0;
+	queue->fd = -1;
+	close(fd);
+	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
-	close(queue->fd);
-	waitpoint_wake(&queue->point);	/* reapers asleep on it leave */
-	queue_unref(queue);
 	pthread_mutex_unlock(&registry_lock);
+	waitpoint_wake(&queue->point);	/* reapers asleep on it leave */
 	return 0;
 }
 
@@ -271,21 +382,21 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 		errno = EINVAL;
 		return -1;
 	}
-	struct completion_queue *queue = completion_queue_get(fd);
+	struct completion_queue *queue = lock_open_queue(fd);
 	if (!queue) {
 		errno = EBADF;
 		return -1;
 	}
+	queue->reapers++;	/* keeps the object from being recycled */
 	unsigned got = 0;
 	int rc = 0, result;
+	struct aiocb *in_flight[RING_WAIT_MAX];
 	for (;;) {
-		int seen = waitpoint_seen(&queue->point);
-		pthread_mutex_lock(&queue->lock);
 		got += queue_take(queue, completions + got, max - got);
 		/* With nothing in flight, waiting would never end. */
 		bool idle = queue->reserved == 0 && queue->count == 0;
 		bool closed = queue->closed;
-		pthread_mutex_unlock(&queue->lock);
+		int seen = waitpoint_seen(&queue->point);
 		if (got >= min || poll || idle || closed || rc == ETIMEDOUT) {
 			result = got > 0 || !closed ? (int)got : -1;
 			if (result < 0)
@@ -298,11 +409,26 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 				errno = EINTR;
 			break;
 		}
-		rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
+		/* Alone here, with its requests known: wait as aio_suspend. */
+		int count = 0;
+		if (queue->reapers == 1 && !queue->too_many)
+			for (unsigned i = 0; i < queue->tracked_used; i++)
+				if (queue->tracked[i])
+					in_flight[count++] = queue->tracked[i];
+		pthread_mutex_unlock(&queue->lock);
+		rc = count > 0 ? uring_wait((const struct aiocb *const *)in_flight, count, &deadline)
+			       : ENOTSUP;
+		if (rc == ENOTSUP)
+			rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
+		else
+			uring_reap_and_settle();	/* post what it reaped */
 		if (rc == ETIMEDOUT && forever)
 			rc = 0;
+		pthread_mutex_lock(&queue->lock);
 	}
-	completion_queue_put(queue);
+	queue->reapers--;
+	recycle_if_unused(queue);
+	pthread_mutex_unlock(&queue->lock);
 	return result;
 }
 
@@ -312,26 +438,28 @@ static void
 fork_prepare(void)
 {
 	pthread_mutex_lock(&registry_lock);
-	for (struct list *it = live_queues.next; it != &live_queues; it = it->next)
-		pthread_mutex_lock(&QUEUE_OF(it)->lock);
+	for (struct completion_queue *queue = all_queues; queue; queue = queue->next)
+		pthread_mutex_lock(&queue->lock);
 }
 
 static void
 fork_parent(void)
 {
-	for (struct list *it = live_queues.next; it != &live_queues; it = it->next)
-		pthread_mutex_unlock(&QUEUE_OF(it)->lock);
+	for (struct completion_queue *queue = all_queues; queue; queue = queue->next)
+		pthread_mutex_unlock(&queue->lock);
 	pthread_mutex_unlock(&registry_lock);
 }
 
-/* The forking thread holds every lock here (fork_prepare). */
+/* The forking thread holds every lock here (fork_prepare).  In the child
+ * every queue is closed; the requests the engine gives back next untie
+ * themselves, and aio_queue_close closes the child's descriptors. */
 static void
 fork_child(void)
 {
-	for (struct list *it = live_queues.next; it != &live_queues; it = it->next) {
-		struct completion_queue *queue = QUEUE_OF(it);
+	for (struct completion_queue *queue = all_queues; queue; queue = queue->next) {
 		queue->closed = true;
 		queue->count = 0;
+		queue->reapers = 0;
 		queue->point = (struct waitpoint){ 0, 0 };
 		pthread_mutex_unlock(&queue->lock);
 	}

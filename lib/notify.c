@@ -19,8 +19,8 @@
  * Two kinds of libaio-posix's own (<aio-posix.h>): SIGEV_AIO_EVENTFD adds 1
  * to the caller's eventfd, written through a private duplicate taken at
  * submission (eventfd.c), so a descriptor closed and reused meanwhile is
- * never written; SIGEV_AIO_QUEUE holds a reference to its completion queue
- * and a place in it, both taken at submission, so that posting never fails.
+ * never written; SIGEV_AIO_QUEUE holds a place in its completion queue,
+ * taken at submission, so that posting never fails.
  * A request's own entry is posted by collect_request_finished, with its
  * result; a lio_listio list's, here.  The flag SIGEV_AIO_PRIVATE says who
  * collects a request, not how it is notified: it is collect.c's business.
@@ -159,16 +159,13 @@ notification_prepare(struct notification *n, const struct sigevent *event)
 		if (n->event_fd < 0)
 			return EINVAL;
 		break;
-	case SIGEV_AIO_QUEUE:
-		n->queue = completion_queue_get(event->sigev_notify_queue);
+	case SIGEV_AIO_QUEUE: {
+		int error;
+		n->queue = completion_queue_tie(event->sigev_notify_queue, &error);
 		if (!n->queue)
-			return EINVAL;
-		if (completion_queue_reserve(n->queue) != 0) {
-			completion_queue_put(n->queue);
-			n->queue = NULL;
-			return EAGAIN;
-		}
+			return error;
 		break;
+	}
 	default:
 		return EINVAL;
 	}
@@ -273,8 +270,7 @@ notification_deliver(struct notification *n)
 	case SIGEV_AIO_QUEUE:
 		/* A request's entry is posted already, with its result. */
 		if (n->ticket.domain != COLLECT_QUEUE)
-			completion_queue_post(n->queue, NULL, 0, 0, n->value, true);
-		completion_queue_put(n->queue);
+			completion_queue_post(n->queue, UINT32_MAX, NULL, 0, 0, n->value);
 		n->queue = NULL;
 		STATS_ADD(notifications, 1);
 		break;
@@ -296,8 +292,8 @@ notification_discard(struct notification *n)
 	if (n->kind == SIGEV_AIO_EVENTFD)
 		eventfd_release(n->event_fd);
 	if (n->kind == SIGEV_AIO_QUEUE) {
-		completion_queue_unreserve(n->queue);
-		completion_queue_put(n->queue);
+		completion_queue_untie(n->queue, n->ticket.domain == COLLECT_QUEUE ? n->ticket.slot
+									  : UINT32_MAX);
 		n->queue = NULL;
 	}
 	collect_release(n);
