@@ -33,8 +33,11 @@
  * aio_suspend does: in the io_uring ring itself when every one still in
  * flight is there (uring_wait), so the kernel wakes it directly, and it
  * finishes their completions itself; otherwise, on the queue's waitpoint.
- * The aiocbs are read only while they are tied and in flight, when the
- * program must keep them (the queue hands them back).
+ * A request that finishes without a completion queue entry (in a worker,
+ * at submission) while the reaper sleeps in the ring wakes it with one
+ * (uring_wake_sleepers), once per sleep.  The aiocbs are read only while
+ * they are tied and not yet reaped, when the program must keep them (the
+ * queue hands them back).
  *
  * Fork: as FreeBSD's kqueues, queues are not inherited; in the child each
  * is closed (reap says EBADF, tying a request EINVAL) until the child calls
@@ -71,6 +74,8 @@ struct completion_queue {
 	unsigned *next_hole;		/* the holes' free list, by place */
 	unsigned tracked_room, tracked_used, first_hole;
 	bool too_many;			/* one was not tracked: no ring waits */
+	bool ring_waiting;		/* a reaper may be asleep in the ring */
+	bool ring_woken;		/* and a wake-up entry is on its way */
 	struct waitpoint point;
 	struct completion_queue *next;	/* all_queues */
 };
@@ -220,6 +225,16 @@ completion_queue_untie(struct completion_queue *queue, uint32_t place)
 	waitpoint_wake(&queue->point);	/* a reaper may see it idle now */
 }
 
+/* Make the threads asleep in the io_uring ring look again. */
+static void
+wake_ring_sleepers(void)
+{
+	pthread_mutex_lock(&engine_lock);
+	uring_wake_sleepers();
+	uring_flush();
+	pthread_mutex_unlock(&engine_lock);
+}
+
 void
 completion_queue_post(struct completion_queue *queue, uint32_t place, struct aiocb *cb,
 		      ssize_t result, int error, union sigval value)
@@ -227,6 +242,10 @@ completion_queue_post(struct completion_queue *queue, uint32_t place, struct aio
 	pthread_mutex_lock(&queue->lock);
 	queue->reserved--;
 	untrack(queue, place);
+	/* Not reaped yet, so still the program's to keep: readable. */
+	bool wake_ring = queue->ring_waiting && !queue->ring_woken && !(cb && abi_in_ring(cb));
+	if (wake_ring)
+		queue->ring_woken = true;
 	if (!queue->closed) {
 		struct aio_completion *entry =
 			&queue->ring[(queue->head + queue->count) % queue->capacity];
@@ -243,6 +262,8 @@ completion_queue_post(struct completion_queue *queue, uint32_t place, struct aio
 	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
 	waitpoint_wake(&queue->point);
+	if (wake_ring)
+		wake_ring_sleepers();
 }
 
 /* Under registry_lock: an object for a new queue, from the pool if one is
@@ -411,20 +432,29 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 		}
 		/* Alone here, with its requests known: wait as aio_suspend. */
 		int count = 0;
-		if (queue->reapers == 1 && !queue->too_many)
+		if (queue->reapers == 1 && !queue->too_many && uring_active())
 			for (unsigned i = 0; i < queue->tracked_used; i++)
 				if (queue->tracked[i])
 					in_flight[count++] = queue->tracked[i];
+		queue->ring_waiting = count > 0;
+		queue->ring_woken = false;
 		pthread_mutex_unlock(&queue->lock);
 		rc = count > 0 ? uring_wait((const struct aiocb *const *)in_flight, count, &deadline)
 			       : ENOTSUP;
-		if (rc == ENOTSUP)
+		if (rc == ENOTSUP) {
+			if (count > 0) {
+				pthread_mutex_lock(&queue->lock);
+				queue->ring_waiting = false;
+				pthread_mutex_unlock(&queue->lock);
+			}
 			rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
-		else
+		} else {
 			uring_reap_and_settle();	/* post what it reaped */
+		}
 		if (rc == ETIMEDOUT && forever)
 			rc = 0;
 		pthread_mutex_lock(&queue->lock);
+		queue->ring_waiting = false;
 	}
 	queue->reapers--;
 	recycle_if_unused(queue);

@@ -212,6 +212,98 @@ START_TEST(test_reap_waits_for_min_and_times_out)
 }
 END_TEST
 
+/* A reaper waits for requests in the ring and in the pool alike: a read of
+ * a pipe (in io_uring, on that backend) and a write to a full pipe (always
+ * a worker's) both wake it. */
+START_TEST(test_reap_waits_for_ring_and_pool_requests)
+{
+	int in[2], out[2];
+	control_pipe(in);
+	control_pipe(out);
+	size_t filler = control_fill_pipe(out);
+	int queue = aio_queue_create(0);
+	char buffer[3];
+	struct aiocb reader, writer;
+	test_prepare(&reader, in[0], buffer, 3, 0);
+	tie(&reader, queue, 1);
+	ck_assert_int_eq(aio_read(&reader), 0);
+	test_prepare(&writer, out[1], "out", 3, 0);
+	tie(&writer, queue, 2);
+	ck_assert_int_eq(aio_write(&writer), 0);
+	int blocked[1] = { out[1] };
+	ck_assert_int_eq(control_await_writers(blocked, 1, 1, NULL, 0), 1);
+	struct aio_completion entries[2];
+	/* The write first: the reaper may be asleep in the ring for the read. */
+	control_drain_filler(out, filler);
+	ck_assert_int_eq(reap_all(queue, entries, 1), 1);
+	ck_assert_int_eq(entries[0].value.sival_int, 2);
+	ck_assert_int_eq(entries[0].result, 3);
+	test_write_all(in[1], "abc", 3);
+	ck_assert_int_eq(reap_all(queue, entries, 1), 1);
+	ck_assert_int_eq(entries[0].value.sival_int, 1);
+	ck_assert_int_eq(entries[0].result, 3);
+	aio_queue_close(queue);
+	control_close_pipe(in);
+	control_close_pipe(out);
+}
+END_TEST
+
+/* A reaper asleep waiting for a request in the ring is woken by another
+ * request of its queue that finishes elsewhere (a worker), submitted after
+ * it fell asleep. */
+struct sleeper {
+	int queue;
+	atomic_int tid;
+	int got;
+	struct aio_completion entry;
+};
+
+static void *
+sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	atomic_store(&s->tid, (int)gettid());
+	do
+		s->got = aio_queue_reap(s->queue, &s->entry, 1, 1, NULL);
+	while (s->got < 0 && errno == EINTR);
+	return NULL;
+}
+
+START_TEST(test_reaper_asleep_is_woken_by_a_late_request)
+{
+	int in[2], out[2];
+	control_pipe(in);
+	control_pipe(out);
+	struct sleeper s = { .queue = aio_queue_create(0) };
+	atomic_init(&s.tid, 0);
+	char buffer[1];
+	struct aiocb reader, writer;
+	test_prepare(&reader, in[0], buffer, 1, 0);
+	tie(&reader, s.queue, 1);
+	ck_assert_int_eq(aio_read(&reader), 0);
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, sleeper_main, &s), 0);
+	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	while ((atomic_load(&s.tid) == 0 || !control_task_sleeping(atomic_load(&s.tid))) &&
+	       control_now_ns() < deadline)
+		control_pause();
+	test_prepare(&writer, out[1], "w", 1, 0);
+	tie(&writer, s.queue, 2);
+	ck_assert_int_eq(aio_write(&writer), 0);
+	struct timespec limit;
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 10;
+	ck_assert_msg(pthread_timedjoin_np(thread, NULL, &limit) == 0,
+		      "the reaper slept through its queue's completion");
+	ck_assert_int_eq(s.got, 1);
+	ck_assert_int_eq(s.entry.value.sival_int, 2);
+	ck_assert_int_eq(aio_cancel(in[0], &reader), AIO_CANCELED);
+	aio_queue_close(s.queue);
+	control_close_pipe(in);
+	control_close_pipe(out);
+}
+END_TEST
+
 static void
 on_signal(int signo)
 {
@@ -475,6 +567,8 @@ main(void)
 	tcase_add_test(tc, test_reap_hands_over_results_and_values);
 	tcase_add_test(tc, test_readable_while_entries_wait);
 	tcase_add_test(tc, test_reap_waits_for_min_and_times_out);
+	tcase_add_test(tc, test_reap_waits_for_ring_and_pool_requests);
+	tcase_add_test(tc, test_reaper_asleep_is_woken_by_a_late_request);
 	tcase_add_test(tc, test_reap_interrupted_says_eintr);
 	tcase_add_test(tc, test_epoll_sees_the_queue);
 	tcase_add_test(tc, test_lio_listio_list_notification);
