@@ -360,14 +360,14 @@ loop_pread(void)
  * then aio_error/aio_return on each entry and resubmit the finished ones.
  * At depth 1 this is the plain round trip aio_read, aio_suspend, aio_error,
  * aio_return. */
-static void
-loop_aio(void)
+/* opt.depth aiocbs for 4 KiB reads at random offsets, spread over the
+ * descriptors; notify(cb, i), if not NULL, sets up the sigevent. */
+static struct aiocb *
+start_reads(int depth, void (*notify)(struct aiocb *, int, void *), void *arg)
 {
-	int depth = opt.depth;
 	char **bufs = alloc_buffers(depth);
 	struct aiocb *cbs = calloc(depth, sizeof *cbs);
-	const struct aiocb **list = calloc(depth, sizeof *list);
-	if (!cbs || !list)
+	if (!cbs)
 		fail("out of memory");
 	for (int i = 0; i < depth; i++) {
 		cbs[i].aio_fildes = fds[i % opt.fds];
@@ -375,10 +375,24 @@ loop_aio(void)
 		cbs[i].aio_nbytes = BS;
 		cbs[i].aio_offset = random_offset();
 		cbs[i].aio_sigevent.sigev_notify = SIGEV_NONE;
+		if (notify)
+			notify(&cbs[i], i, arg);
 		if (aio_read(&cbs[i]) != 0)
 			fail("aio_read: %s", strerror(errno));
-		list[i] = &cbs[i];
 	}
+	return cbs;
+}
+
+static void
+loop_aio(void)
+{
+	int depth = opt.depth;
+	struct aiocb *cbs = start_reads(depth, NULL, NULL);
+	const struct aiocb **list = calloc(depth, sizeof *list);
+	if (!list)
+		fail("out of memory");
+	for (int i = 0; i < depth; i++)
+		list[i] = &cbs[i];
 	struct window w;
 	unsigned long long ops = 0;
 	int inflight = depth, phase = 0;
@@ -427,6 +441,14 @@ struct queue_completion {
 	union sigval value;
 };
 
+static void
+tie_to_queue(struct aiocb *cb, int i, void *queue)
+{
+	cb->aio_sigevent.sigev_notify = QUEUE_SIGEV_NOTIFY;
+	cb->aio_sigevent.sigev_signo = *(int *) queue;	/* sigev_notify_queue */
+	cb->aio_sigevent.sigev_value.sival_int = i;
+}
+
 /* opt.depth requests in flight, tied to a completion queue: each
  * aio_queue_reap hands over what has finished (at least one), and those
  * are resubmitted.  The same reads as loop_aio, one wait per batch, no
@@ -447,22 +469,10 @@ loop_queue(void)
 	if (queue < 0)
 		fail("aio_queue_create: %s", strerror(errno));
 	int depth = opt.depth;
-	char **bufs = alloc_buffers(depth);
-	struct aiocb *cbs = calloc(depth, sizeof *cbs);
 	struct queue_completion *done = calloc(depth, sizeof *done);
-	if (!cbs || !done)
+	if (!done)
 		fail("out of memory");
-	for (int i = 0; i < depth; i++) {
-		cbs[i].aio_fildes = fds[i % opt.fds];
-		cbs[i].aio_buf = bufs[i];
-		cbs[i].aio_nbytes = BS;
-		cbs[i].aio_offset = random_offset();
-		cbs[i].aio_sigevent.sigev_notify = QUEUE_SIGEV_NOTIFY;
-		cbs[i].aio_sigevent.sigev_signo = queue;	/* sigev_notify_queue */
-		cbs[i].aio_sigevent.sigev_value.sival_int = i;
-		if (aio_read(&cbs[i]) != 0)
-			fail("aio_read: %s", strerror(errno));
-	}
+	struct aiocb *cbs = start_reads(depth, tie_to_queue, &queue);
 	struct window w;
 	unsigned long long ops = 0;
 	int inflight = depth, phase;

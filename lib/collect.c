@@ -67,24 +67,32 @@
 #define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
 
 bool
-deadline_from_timeout(const struct timespec *timeout, struct timespec *deadline, bool *poll,
-		      bool *forever)
+deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline)
 {
 	if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
 			timeout->tv_nsec >= 1000000000L))
 		return false;
-	*forever = !timeout;
-	*poll = timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
-	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->forever = !timeout;
+	deadline->poll = timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
+	clock_gettime(CLOCK_MONOTONIC, &deadline->at);
 	time_t seconds = !timeout || timeout->tv_sec > FOREVER_SECONDS ? FOREVER_SECONDS
 								       : timeout->tv_sec;
-	deadline->tv_sec += seconds;
-	deadline->tv_nsec += timeout ? timeout->tv_nsec : 0;
-	if (deadline->tv_nsec >= 1000000000L) {
-		deadline->tv_sec++;
-		deadline->tv_nsec -= 1000000000L;
+	deadline->at.tv_sec += seconds;
+	deadline->at.tv_nsec += timeout ? timeout->tv_nsec : 0;
+	if (deadline->at.tv_nsec >= 1000000000L) {
+		deadline->at.tv_sec++;
+		deadline->at.tv_nsec -= 1000000000L;
 	}
 	return true;
+}
+
+bool
+deadline_passed(struct deadline *deadline)
+{
+	if (!deadline->forever)
+		return true;
+	deadline->at.tv_sec += FOREVER_SECONDS;		/* a century passed */
+	return false;
 }
 
 int
@@ -108,8 +116,7 @@ leave_sleepers(void *point)
 }
 
 int
-waitpoint_sleep(struct waitpoint *point, int seen, const struct timespec *deadline,
-		bool may_settle)
+waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline, bool may_settle)
 {
 	if (may_settle) {
 		uring_reap_and_settle();
@@ -121,9 +128,11 @@ waitpoint_sleep(struct waitpoint *point, int seen, const struct timespec *deadli
 	/* A cancellation point, as aio_suspend: only while asleep. */
 	pthread_cleanup_push(leave_sleepers, point);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-	rc = futex_wait_until(&point->changes, seen, deadline);
+	rc = futex_wait_until(&point->changes, seen, &deadline->at);
 	pthread_setcanceltype(old_type, NULL);
 	pthread_cleanup_pop(1);
+	if (rc == ETIMEDOUT && !deadline_passed(deadline))
+		return 0;
 	return rc == EINTR || rc == ETIMEDOUT ? rc : 0;
 }
 
@@ -460,6 +469,19 @@ record_take(struct aiocb **list, unsigned max, ssize_t *result, int *error, bool
 	return count;
 }
 
+/* The deadline of a wait on the record; false (EINVAL) for a bad timeout.
+ * From the first wait on, the record keeps more (see the top). */
+static bool
+begin_wait(const struct timespec *timeout, struct deadline *deadline)
+{
+	if (!deadline_from_timeout(timeout, deadline)) {
+		errno = EINVAL;
+		return false;
+	}
+	__atomic_store_n(&waited, true, __ATOMIC_RELAXED);
+	return true;
+}
+
 AIO_EXPORT ssize_t
 aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 {
@@ -469,13 +491,9 @@ aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 		return -1;
 	}
 	*iocbp = NULL;
-	struct timespec deadline;
-	bool poll, forever;
-	if (!deadline_from_timeout(timeout, &deadline, &poll, &forever)) {
-		errno = EINVAL;
+	struct deadline deadline;
+	if (!begin_wait(timeout, &deadline))
 		return -1;
-	}
-	__atomic_store_n(&waited, true, __ATOMIC_RELAXED);
 	struct aiocb *cb;
 	ssize_t result;
 	int error, rc = 0;
@@ -492,15 +510,11 @@ aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 		}
 		/* Nothing can come (see aio_waitcomplete(3aio)), or the last
 		 * look after a time-out or a signal. */
-		if (idle || poll || rc == ETIMEDOUT || rc == EINTR) {
+		if (idle || deadline.poll || rc == ETIMEDOUT || rc == EINTR) {
 			errno = rc == EINTR ? EINTR : EAGAIN;
 			return -1;
 		}
 		rc = waitpoint_sleep(&record_point, seen, &deadline, true);
-		if (rc == ETIMEDOUT && forever) {
-			deadline.tv_sec += FOREVER_SECONDS;	/* a century passed */
-			rc = 0;
-		}
 	}
 }
 
@@ -520,9 +534,8 @@ release_turn(void *unused)
 static int
 take_turn(bool poll, bool *busy)
 {
-	struct timespec forever;
-	bool unused_poll, unused_forever;
-	deadline_from_timeout(NULL, &forever, &unused_poll, &unused_forever);
+	struct deadline forever;
+	deadline_from_timeout(NULL, &forever);
 	*busy = false;
 	for (;;) {
 		int seen = waitpoint_seen(&turn_point);
@@ -552,16 +565,13 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		errno = EINVAL;
 		return -1;
 	}
-	struct timespec deadline;
-	bool poll, forever;
-	if (!deadline_from_timeout(timeout, &deadline, &poll, &forever)) {
+	struct deadline deadline;
+	if (!begin_wait(timeout, &deadline)) {
 		*nwait = 0;
-		errno = EINVAL;
 		return -1;
 	}
-	__atomic_store_n(&waited, true, __ATOMIC_RELAXED);
 	bool busy;
-	int error = take_turn(poll, &busy);
+	int error = take_turn(deadline.poll, &busy);
 	if (error || busy) {
 		*nwait = 0;
 		if (!error)
@@ -570,7 +580,7 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		return -1;
 	}
 	/* The time limit runs from when this call has the turn. */
-	(void)deadline_from_timeout(timeout, &deadline, &poll, &forever);
+	(void)deadline_from_timeout(timeout, &deadline);
 	unsigned want = *nwait, count = 0;
 	int rc = 0, result = 0;
 	pthread_cleanup_push(release_turn, NULL);
@@ -578,7 +588,7 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		int seen = waitpoint_seen(&record_point);
 		bool idle;
 		count += record_take(list + count, nent - count, NULL, NULL, &idle);
-		if (count >= want || poll)
+		if (count >= want || deadline.poll)
 			break;
 		if (idle) {
 			/* Nothing left in flight: what there is, or EAGAIN. */
@@ -594,10 +604,6 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 			break;
 		}
 		rc = waitpoint_sleep(&record_point, seen, &deadline, true);
-		if (rc == ETIMEDOUT && forever) {
-			deadline.tv_sec += FOREVER_SECONDS;
-			rc = 0;
-		}
 	}
 	pthread_cleanup_pop(1);
 	*nwait = count;

@@ -80,20 +80,30 @@ struct waitpoint {
 
 /* After a change, made visible before the call: wake the sleepers. */
 void waitpoint_wake(struct waitpoint *point);
+/* When a wait ends: an absolute CLOCK_MONOTONIC time, always set (a
+ * century ahead for no timeout, so that the kernel reports a caught signal
+ * as EINTR, as suspend.c explains). */
+struct deadline {
+	struct timespec at;
+	bool poll;			/* a zero timeout: never wait */
+	bool forever;			/* no timeout: at is moved on when reached */
+};
+
+/* A relative timeout (NULL: none) as a deadline; false (EINVAL) for a bad
+ * one. */
+bool deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline);
+/* After a wait said ETIMEDOUT: has the deadline really passed?  Without a
+ * timeout, a century has: the deadline moves on, and the answer is no. */
+bool deadline_passed(struct deadline *deadline);
+
 /* The value to pass to waitpoint_sleep; read it before looking. */
 int waitpoint_seen(struct waitpoint *point);
-/* Sleep while nothing changed since seen, until deadline (absolute,
- * CLOCK_MONOTONIC; NULL: none): 0, EINTR or ETIMEDOUT.  A cancellation
- * point.  may_settle: the caller may take locks (not in a signal handler),
- * so finish what the io_uring ring has completed before sleeping. */
-int waitpoint_sleep(struct waitpoint *point, int seen, const struct timespec *deadline,
+/* Sleep while nothing changed since seen, until the deadline: 0, EINTR or
+ * ETIMEDOUT.  A cancellation point.  may_settle: the caller may take locks
+ * (not in a signal handler), so finish what the io_uring ring has
+ * completed before sleeping. */
+int waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline,
 		    bool may_settle);
-
-/* A relative timeout as an absolute CLOCK_MONOTONIC deadline.  Returns
- * false (EINVAL) for a bad one; *poll says a zero timeout; NULL timeout:
- * *forever. */
-bool deadline_from_timeout(const struct timespec *timeout, struct timespec *deadline,
-			   bool *poll, bool *forever);
 
 /* --- completion queues (completion-queue.c) ------------------------------ */
 

@@ -396,10 +396,8 @@ AIO_EXPORT int
 aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, unsigned int min,
 	       const struct timespec *timeout)
 {
-	struct timespec deadline;
-	bool poll, forever;
-	if ((max > 0 && !completions) || min > max ||
-	    !deadline_from_timeout(timeout, &deadline, &poll, &forever)) {
+	struct deadline deadline;
+	if ((max > 0 && !completions) || min > max || !deadline_from_timeout(timeout, &deadline)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -418,7 +416,7 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 		bool idle = queue->reserved == 0 && queue->count == 0;
 		bool closed = queue->closed;
 		int seen = waitpoint_seen(&queue->point);
-		if (got >= min || poll || idle || closed || rc == ETIMEDOUT) {
+		if (got >= min || deadline.poll || idle || closed || rc == ETIMEDOUT) {
 			result = got > 0 || !closed ? (int)got : -1;
 			if (result < 0)
 				errno = EBADF;
@@ -439,7 +437,8 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 		queue->ring_waiting = count > 0;
 		queue->ring_woken = false;
 		pthread_mutex_unlock(&queue->lock);
-		rc = count > 0 ? uring_wait((const struct aiocb *const *)in_flight, count, &deadline)
+		rc = count > 0 ? uring_wait((const struct aiocb *const *)in_flight, count,
+					    &deadline.at)
 			       : ENOTSUP;
 		if (rc == ENOTSUP) {
 			if (count > 0) {
@@ -450,9 +449,9 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 			rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
 		} else {
 			uring_reap_and_settle();	/* post what it reaped */
+			if (rc == ETIMEDOUT && !deadline_passed(&deadline))
+				rc = 0;
 		}
-		if (rc == ETIMEDOUT && forever)
-			rc = 0;
 		pthread_mutex_lock(&queue->lock);
 		queue->ring_waiting = false;
 	}

@@ -292,14 +292,14 @@ solaris_request_finished(struct aiocb *cb, ssize_t value, int error)
 AIO_EXPORT aio_result_t *
 aiowait(const struct timeval *timeout)
 {
-	struct timespec deadline, relative;
-	bool poll, forever;
+	struct timespec relative;
+	struct deadline deadline;
 	if (timeout) {
 		relative.tv_sec = timeout->tv_sec;
 		relative.tv_nsec = timeout->tv_usec < 0 || timeout->tv_usec >= 1000000
 			? -1 : timeout->tv_usec * 1000;
 	}
-	if (!deadline_from_timeout(timeout ? &relative : NULL, &deadline, &poll, &forever)) {
+	if (!deadline_from_timeout(timeout ? &relative : NULL, &deadline)) {
 		errno = EINVAL;
 		return (aio_result_t *)-1;
 	}
@@ -331,12 +331,10 @@ aiowait(const struct timeval *timeout)
 			errno = EINTR;
 			return (aio_result_t *)-1;
 		}
-		if (poll || rc == ETIMEDOUT)
+		if (deadline.poll || rc == ETIMEDOUT)
 			return NULL;
 		/* Perhaps in a SIGIO handler: no settling here (see the top). */
 		rc = waitpoint_sleep(&solaris_point, seen, &deadline, false);
-		if (rc == ETIMEDOUT && forever)
-			rc = 0;
 	}
 }
 

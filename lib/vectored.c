@@ -121,37 +121,29 @@ aio_writev(struct aiocb *aiocbp)
 	return request_submit(aiocbp, OP_WRITE, REQUEST_VECTORED);
 }
 
-/* aio_read2's and aio_write2's flags as request flags; false: unknown. */
-static bool
-op2_flags(int flags, unsigned *request_flags)
+/* aio_read2's and aio_write2's work: their flags as request flags. */
+static int
+submit2(struct aiocb *aiocbp, enum request_op op, int flags)
 {
-	if (flags & ~(AIO_OP2_FOFFSET | AIO_OP2_VECTORED))
-		return false;
-	*request_flags = (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
-			 (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0);
-	return true;
+	if (flags & ~(AIO_OP2_FOFFSET | AIO_OP2_VECTORED)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return request_submit(aiocbp, op,
+			      (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
+			      (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
 }
 
 AIO_EXPORT int
 aio_read2(struct aiocb *aiocbp, int flags)
 {
-	unsigned request_flags;
-	if (!op2_flags(flags, &request_flags)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return request_submit(aiocbp, OP_READ, request_flags);
+	return submit2(aiocbp, OP_READ, flags);
 }
 
 AIO_EXPORT int
 aio_write2(struct aiocb *aiocbp, int flags)
 {
-	unsigned request_flags;
-	if (!op2_flags(flags, &request_flags)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return request_submit(aiocbp, OP_WRITE, request_flags);
+	return submit2(aiocbp, OP_WRITE, flags);
 }
 
 AIO_EXPORT int

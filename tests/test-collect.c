@@ -6,33 +6,14 @@
  * nothing to collect. */
 #include "control-util.h"
 
-#ifdef __SANITIZE_THREAD__
 /* A fork child here starts requests of its own, and with them threads. */
-const char *__tsan_default_options(void);
-const char *
-__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
-#endif
+CONTROL_TSAN_THREADS_AFTER_FORK
 
 #include <sys/eventfd.h>
 
 #include <aio-posix/asynch.h>
 
 static char **saved_argv;
-
-static int
-pattern_file(size_t length)
-{
-	int fd = test_temp_file();
-	unsigned char *data = malloc(length);
-	ck_assert_ptr_nonnull(data);
-	test_pattern_fill(data, length, 7, 0);
-	test_write_all(fd, data, length);
-	free(data);
-	return fd;
-}
 
 static void
 start_read(struct aiocb *cb, int fd, void *buffer, size_t length, off_t offset)
@@ -76,7 +57,7 @@ assert_nothing_to_collect(void)
 
 START_TEST(test_waitcomplete_serves_as_aio_return)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 7);
 	char buffer[4096];
 	struct aiocb a, *got;
 	start_read(&a, fd, buffer, sizeof buffer, 0);
@@ -121,7 +102,7 @@ START_TEST(test_waitcomplete_answers_at_once_when_nothing_is_in_flight)
 	ck_assert_int_eq(errno, EAGAIN);
 	ck_assert_ptr_null(cb);
 	/* And again once everything was collected. */
-	int fd = pattern_file(512);
+	int fd = test_pattern_file(512, 7);
 	char buffer[512];
 	struct aiocb a;
 	start_read(&a, fd, buffer, sizeof buffer, 0);
@@ -197,7 +178,7 @@ END_TEST
 
 START_TEST(test_waitcomplete_after_aio_return_never_returns_it)
 {
-	int fd = pattern_file(1024);
+	int fd = test_pattern_file(1024, 7);
 	char buffer[1024];
 	struct aiocb a;
 	start_read(&a, fd, buffer, sizeof buffer, 0);
@@ -211,7 +192,7 @@ END_TEST
 
 START_TEST(test_resubmitted_aiocb_is_reported_once)
 {
-	int fd = pattern_file(2048);
+	int fd = test_pattern_file(2048, 7);
 	char buffer[1024];
 	struct aiocb a, *got;
 	start_read(&a, fd, buffer, sizeof buffer, 0);
@@ -230,7 +211,7 @@ END_TEST
 
 START_TEST(test_private_request_is_left_to_its_submitter)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 7);
 	char buffer[2][2048];
 	struct aiocb mine, theirs, *got;
 	test_prepare(&mine, fd, buffer[0], 2048, 0);
@@ -278,7 +259,7 @@ collector_main(void *arg)
 
 START_TEST(test_concurrent_waiters_never_get_one_twice)
 {
-	int fd = pattern_file(512 * 8);
+	int fd = test_pattern_file(512 * 8, 7);
 	static char buffers[MANY][512];
 	atomic_int taken[2];
 	pthread_t threads[2];
@@ -332,7 +313,7 @@ END_TEST
 
 START_TEST(test_lio_listio_requests_come_one_by_one)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 7);
 	char buffers[4][1024];
 	struct aiocb cbs[5], *list[5];
 	for (int i = 0; i < 4; i++) {
@@ -364,7 +345,7 @@ END_TEST
 
 START_TEST(test_waitn_waits_for_nwait_and_times_out_with_etime)
 {
-	int fd = pattern_file(2048);
+	int fd = test_pattern_file(2048, 7);
 	int p[2];
 	control_pipe(p);
 	char buffers[3][1024];
@@ -406,7 +387,7 @@ END_TEST
 
 START_TEST(test_waitn_returns_what_there_is_when_nothing_is_left)
 {
-	int fd = pattern_file(1024);
+	int fd = test_pattern_file(1024, 7);
 	char buffer[1024];
 	struct aiocb a, *list[4];
 	start_read(&a, fd, buffer, sizeof buffer, 0);
@@ -420,7 +401,7 @@ END_TEST
 
 START_TEST(test_waitn_fills_at_most_nent)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 7);
 	char buffers[6][512];
 	struct aiocb cbs[6], *list[4];
 	for (int i = 0; i < 6; i++)
@@ -494,7 +475,7 @@ END_TEST
 
 START_TEST(test_waitn_and_waitcomplete_share_one_record)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 7);
 	char buffers[8][512];
 	struct aiocb cbs[8];
 	for (int i = 0; i < 8; i++)
@@ -520,18 +501,38 @@ END_TEST
 
 /* --- fork and exec -------------------------------------------------------------- */
 
+/* What a parent holds when it forks: one request finished and not
+ * collected, one in flight (a read of p[0]). */
+struct parent_requests {
+	int fd, p[2];
+	char buffers[2][1024];
+	struct aiocb finished, in_flight;
+};
+
+static void
+parent_requests_start(struct parent_requests *r)
+{
+	r->fd = test_pattern_file(1024, 7);
+	control_pipe(r->p);
+	start_read(&r->finished, r->fd, r->buffers[0], 1024, 0);
+	struct aiocb *list[1] = { &r->finished };
+	control_wait_all(list, 1);
+	start_read(&r->in_flight, r->p[0], r->buffers[1], 3, 0);
+	control_before_fork();
+}
+
+static void
+parent_requests_end(struct parent_requests *r)
+{
+	control_close_pipe(r->p);
+	close(r->fd);
+}
+
 START_TEST(test_fork_child_has_nothing_to_collect)
 {
-	int fd = pattern_file(1024);
-	int p[2];
-	control_pipe(p);
-	char buffers[2][1024];
-	struct aiocb finished, in_flight, *got;
-	start_read(&finished, fd, buffers[0], 1024, 0);
-	struct aiocb *list[1] = { &finished };
-	control_wait_all(list, 1);
-	start_read(&in_flight, p[0], buffers[1], 3, 0);
-	control_before_fork();
+	static struct parent_requests r;
+	struct aiocb *got;
+	parent_requests_start(&r);
 	pid_t child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
@@ -542,20 +543,16 @@ START_TEST(test_fork_child_has_nothing_to_collect)
 		ok = ok && aio_waitn(waitn_list, 2, &nwait, NULL) == -1 && errno == EAGAIN;
 		_exit(ok ? 0 : 1);
 	}
-	int status;
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the child found something to collect");
+	control_child_succeeded(child, "the child found something to collect");
 	/* The parent's requests are still the parent's. */
-	test_write_all(p[1], "abc", 3);
+	test_write_all(r.p[1], "abc", 3);
 	int seen = 0;
 	for (int i = 0; i < 2; i++) {
 		wait_one(&got);
-		seen |= got == &finished ? 1 : got == &in_flight ? 2 : 4;
+		seen |= got == &r.finished ? 1 : got == &r.in_flight ? 2 : 4;
 	}
 	ck_assert_int_eq(seen, 3);
-	control_close_pipe(p);
-	close(fd);
+	parent_requests_end(&r);
 }
 END_TEST
 
@@ -580,18 +577,10 @@ exec_probe(int queue)
 
 START_TEST(test_exec_starts_with_nothing_to_collect)
 {
-	int fd = pattern_file(1024);
-	int p[2];
-	control_pipe(p);
+	static struct parent_requests r;
 	int queue = aio_queue_create(0);	/* not close-on-exec */
 	ck_assert_int_ge(queue, 0);
-	char buffers[2][1024];
-	struct aiocb finished, in_flight;
-	start_read(&finished, fd, buffers[0], 1024, 0);
-	struct aiocb *list[1] = { &finished };
-	control_wait_all(list, 1);
-	start_read(&in_flight, p[0], buffers[1], 3, 0);
-	control_before_fork();
+	parent_requests_start(&r);
 	pid_t child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
@@ -600,14 +589,10 @@ START_TEST(test_exec_starts_with_nothing_to_collect)
 		execl("/proc/self/exe", saved_argv[0], "--exec-probe", number, (char *)NULL);
 		_exit(99);
 	}
-	int status;
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the exec'd image: probe %d failed", WEXITSTATUS(status));
-	ck_assert_int_eq(aio_cancel(p[0], &in_flight), AIO_CANCELED);
+	control_child_succeeded(child, "the exec'd image (its exit status: the probe that failed)");
+	ck_assert_int_eq(aio_cancel(r.p[0], &r.in_flight), AIO_CANCELED);
 	ck_assert_int_eq(aio_queue_close(queue), 0);
-	control_close_pipe(p);
-	close(fd);
+	parent_requests_end(&r);
 }
 END_TEST
 

@@ -6,15 +6,8 @@
  * completion, and never writes a descriptor number reused meanwhile. */
 #include "control-util.h"
 
-#ifdef __SANITIZE_THREAD__
 /* A fork child here starts requests of its own, and with them threads. */
-const char *__tsan_default_options(void);
-const char *
-__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
-#endif
+CONTROL_TSAN_THREADS_AFTER_FORK
 
 #include <poll.h>
 #include <sys/epoll.h>
@@ -43,16 +36,17 @@ tie(struct aiocb *cb, int queue, int value)
 	cb->aio_sigevent.sigev_value.sival_int = value;
 }
 
-static int
-pattern_file(size_t length)
+/* Start n reads of size bytes, at size * i, into buffers (n times size
+ * bytes), tied to queue with the values first_value + i. */
+static void
+start_tied_reads(struct aiocb *cbs, int n, int fd, int queue, char *buffers, size_t size,
+		 int first_value)
 {
-	int fd = test_temp_file();
-	char *data = malloc(length);
-	ck_assert_ptr_nonnull(data);
-	test_pattern_fill(data, length, 9, 0);
-	test_write_all(fd, data, length);
-	free(data);
-	return fd;
+	for (int i = 0; i < n; i++) {
+		test_prepare(&cbs[i], fd, buffers + size * i, size, (off_t)(size * i));
+		tie(&cbs[i], queue, first_value + i);
+		ck_assert_int_eq(aio_read(&cbs[i]), 0);
+	}
 }
 
 /* Reap until count entries came, bounded. */
@@ -107,15 +101,11 @@ END_TEST
 START_TEST(test_reap_hands_over_results_and_values)
 {
 	enum { N = 10 };
-	int fd = pattern_file(512 * N);
+	int fd = test_pattern_file(512 * N, 9);
 	int queue = aio_queue_create(AIO_QUEUE_CLOEXEC);
 	char buffers[N][512];
 	struct aiocb cbs[N];
-	for (int i = 0; i < N; i++) {
-		test_prepare(&cbs[i], fd, buffers[i], 512, 512 * i);
-		tie(&cbs[i], queue, 100 + i);
-		ck_assert_int_eq(aio_read(&cbs[i]), 0);
-	}
+	start_tied_reads(cbs, N, fd, queue, buffers[0], 512, 100);
 	/* A failure comes through the queue as well. */
 	struct aiocb bad;
 	char byte;
@@ -162,15 +152,11 @@ END_TEST
 
 START_TEST(test_readable_while_entries_wait)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 9);
 	int queue = aio_queue_create(0);
 	char buffers[3][100];
 	struct aiocb cbs[3];
-	for (int i = 0; i < 3; i++) {
-		test_prepare(&cbs[i], fd, buffers[i], 100, 100 * i);
-		tie(&cbs[i], queue, i);
-		ck_assert_int_eq(aio_read(&cbs[i]), 0);
-	}
+	start_tied_reads(cbs, 3, fd, queue, buffers[0], 100, 0);
 	struct aiocb *list[3] = { &cbs[0], &cbs[1], &cbs[2] };
 	control_wait_all(list, 3);
 	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
@@ -339,7 +325,7 @@ END_TEST
 
 START_TEST(test_epoll_sees_the_queue)
 {
-	int fd = pattern_file(4096);
+	int fd = test_pattern_file(4096, 9);
 	int queue = aio_queue_create(AIO_QUEUE_CLOEXEC);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 42 };
@@ -367,7 +353,7 @@ END_TEST
 
 START_TEST(test_lio_listio_list_notification)
 {
-	int fd = pattern_file(2048);
+	int fd = test_pattern_file(2048, 9);
 	int queue = aio_queue_create(0);
 	char buffers[2][1024];
 	struct aiocb cbs[2], *list[2];
@@ -451,7 +437,7 @@ END_TEST
 START_TEST(test_eventfd_counts_completions)
 {
 	enum { N = 5 };
-	int fd = pattern_file(512 * N);
+	int fd = test_pattern_file(512 * N, 9);
 	int event = eventfd(0, EFD_CLOEXEC);
 	char buffers[N][512];
 	struct aiocb cbs[N], *list[N];
@@ -545,9 +531,7 @@ START_TEST(test_fork_child_inherits_no_queue)
 		     aio_queue_reap(own, &entry, 1, 1, NULL) == 1 && entry.value.sival_int == 5;
 		_exit(ok ? 0 : 1);
 	}
-	int status;
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	control_child_succeeded(child, "the child used an inherited queue");
 	/* The parent's queue is untouched. */
 	test_write_all(p[1], "x", 1);
 	struct aio_completion entry;

@@ -91,6 +91,20 @@ test_write_all(int fd, const void *data, size_t length)
 	}
 }
 
+/* A fresh temporary file holding length bytes of test_pattern_fill(seed,
+ * from offset 0); returns its fd. */
+static inline int
+test_pattern_file(size_t length, unsigned seed)
+{
+	int fd = test_temp_file();
+	unsigned char *data = malloc(length);
+	ck_assert_ptr_nonnull(data);
+	test_pattern_fill(data, length, seed, 0);
+	test_write_all(fd, data, length);
+	free(data);
+	return fd;
+}
+
 /* Run a suite and turn its result into an exit status. */
 static inline int
 test_run_suite(Suite *suite)
