@@ -25,13 +25,15 @@ EXTRA_DIST += bench/run-bench.sh bench/README.md
 # The data files live beside the binary (the build tree, on disk);
 # run-bench.sh falls back to /var/tmp when that is tmpfs.
 CLEANFILES += bench/aio-bench$(EXEEXT) bench/cached.dat bench/disk.dat \
+	bench/big.dat bench/scratch.dat \
 	bench/bench-raw.log bench/bench-table.md
 
 BENCH_LIBRARY = $(abs_top_builddir)/lib/.libs/libaio-posix.so.0
 
 # Knobs, all optional: BENCH_RUNS (runs per variant, at least 5),
 # BENCH_SECONDS (timed window of one measurement), BENCH_SCENARIOS
-# (e.g. "1 3"), BENCH_FIO_RUNTIME, FIO.  See bench/README.md.
+# (e.g. "1 3"), BENCH_SUBMIT_SECONDS, BENCH_FIO_RUNTIME, FIO.  See
+# bench/README.md.
 .PHONY: bench
 bench: bench/aio-bench$(EXEEXT) lib/libaio-posix.la
 	@AIO_BENCH='$(abs_top_builddir)/bench/aio-bench$(EXEEXT)' \

@@ -20,7 +20,8 @@ AIO_POSIX_LINK_MANS = \
 	doc/man/aio_error64.3aio doc/man/aio_return64.3aio doc/man/aio_suspend64.3aio \
 	doc/man/aio_cancel64.3aio doc/man/lio_listio64.3aio \
 	doc/man/aio_writev.3aio doc/man/aio_write2.3aio doc/man/aio_queue_close.3aio \
-	doc/man/aiowrite.3aio
+	doc/man/aiowrite.3aio \
+	doc/man/__aio_suspend_time64.3aio
 
 dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)

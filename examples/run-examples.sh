@@ -12,6 +12,8 @@ set -u
 srcdir=${srcdir:-.}
 library=${AIO_POSIX_TEST_LIBRARY:-$(pwd)/lib/.libs/libaio-posix.so.0}
 examples="poll suspend signal callback listio"
+# A cross build runs them under its emulator (tests/local.mk).
+emulator=${AIO_POSIX_TEST_EMULATOR:-}
 # A sanitizer build: our library comes before the sanitizer's runtime.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export ASAN_OPTIONS
@@ -39,7 +41,7 @@ for name in $examples; do
 	# crashes inside TSan.  Only the libaio-posix run is made then.
 	case "${AIO_POSIX_SANITIZER:-}" in
 	*thread*) status=0; cp "$expected" "$out" ;;
-	*) "$program" > "$out" 2> "$err"; status=$? ;;
+	*) $emulator "$program" > "$out" 2> "$err"; status=$? ;;
 	esac
 	if [ "$status" -ne 0 ] || ! cmp -s "$expected" "$out"; then
 		fail "$name on glibc (exit status $status)"
@@ -48,7 +50,7 @@ for name in $examples; do
 		continue
 	fi
 
-	env LD_PRELOAD="$library" AIO_POSIX_STATS=1 "$program" > "$out" 2> "$err"
+	env LD_PRELOAD="$library" AIO_POSIX_STATS=1 $emulator "$program" > "$out" 2> "$err"
 	status=$?
 	if [ "$status" -ne 0 ] || ! cmp -s "$expected" "$out"; then
 		fail "$name on libaio-posix (exit status $status)"

@@ -50,6 +50,11 @@ struct aio_posix_stats {
 	char backend[16];			/* "uring" or "threads" */
 	unsigned long long completed_at_submission; /* of completed: no thread
 						 * hop, the data was ready */
+	unsigned long long submit_calls;	/* system calls and worker wake-ups
+						 * that handed requests on: fewer
+						 * than requests when batched */
+	unsigned long long lock_waits;		/* times a thread found one of the
+						 * library's locks held */
 };
 
 /* Fill *stats with the current counters.  size is sizeof(*stats) as the

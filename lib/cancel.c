@@ -3,7 +3,7 @@
  * A request still waiting for its turn or for a worker is cancelled: its
  * aiocb reads ECANCELED and -1, and its notification is delivered as for any
  * completion.  A request already running cannot be called back.
- * The queue work is the engine's (engine_cancel); this file checks the
+ * The queue work is the core's (core_cancel); this file checks the
  * arguments.
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "engine.h"
+#include "finish.h"
 
 AIO_EXPORT int
 aio_cancel(int fildes, struct aiocb *aiocbp)
@@ -27,6 +27,7 @@ aio_cancel(int fildes, struct aiocb *aiocbp)
 	/* Never submitted, or already finished: nothing to do. */
 	if (aiocbp && (!abi_was_submitted(aiocbp) || abi_error_code(aiocbp) != EINPROGRESS))
 		return AIO_ALLDONE;
-	return engine_cancel(fildes, aiocbp);
+	library_init();
+	return core_cancel(fildes, aiocbp);
 }
 AIO_EXPORT_64(aio_cancel, int, (int, struct aiocb64 *));

@@ -57,14 +57,18 @@
 #include <time.h>
 
 #include "aio-posix.h"
-#include "engine.h"
+#include "backend.h"
+#include "finish.h"
+#include "lane.h"
 #include "fault.h"
 #include "futex.h"
 
 /* --- waiting ------------------------------------------------------------- */
 
-/* Far enough to mean "no deadline", near enough not to overflow. */
-#define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
+/* Far enough to mean "no deadline", near enough not to overflow: a
+ * century, or 2^30 seconds where time_t has 32 bits (as suspend.c). */
+#define FOREVER_SECONDS \
+	(sizeof(time_t) < 8 ? (INT64_C(1) << 30) : INT64_C(60) * 60 * 24 * 365 * 100)
 
 bool
 deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline)
@@ -75,7 +79,7 @@ deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline)
 	deadline->forever = !timeout;
 	deadline->poll = timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
 	clock_gettime(CLOCK_MONOTONIC, &deadline->at);
-	time_t seconds = !timeout || timeout->tv_sec > FOREVER_SECONDS ? FOREVER_SECONDS
+	time_t seconds = !timeout || timeout->tv_sec > FOREVER_SECONDS ? (time_t)FOREVER_SECONDS
 								       : timeout->tv_sec;
 	deadline->at.tv_sec += seconds;
 	deadline->at.tv_nsec += timeout ? timeout->tv_nsec : 0;
@@ -91,9 +95,11 @@ deadline_passed(struct deadline *deadline)
 {
 	if (!deadline->forever)
 		return true;
-	deadline->at.tv_sec += FOREVER_SECONDS;		/* a century passed */
+	deadline->at.tv_sec += (time_t)FOREVER_SECONDS;	/* a century passed */
 	return false;
 }
+
+int collect_waiters;
 
 int
 waitpoint_seen(struct waitpoint *point)
@@ -109,28 +115,49 @@ waitpoint_wake(struct waitpoint *point)
 		futex_wake_all(&point->changes);
 }
 
-static void
-leave_sleepers(void *point)
+void
+waitpoint_enter(struct waitpoint *point)
 {
-	__atomic_fetch_sub(&((struct waitpoint *)point)->sleepers, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&collect_waiters, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&point->sleepers, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+waitpoint_leave(struct waitpoint *point)
+{
+	__atomic_fetch_sub(&point->sleepers, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(&collect_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+collect_settle_all(bool may_block)
+{
+	if (may_block)
+		lane_note_wait();
+	unsigned flags = may_block ? FLUSH_MAY_BLOCK | FLUSH_SETTLES : 0;
+	for (unsigned i = 0; i < LANES_MAX; i++) {
+		if (__atomic_load_n(&lanes[i].staged_tick, __ATOMIC_RELAXED))
+			lane_flush_index(i, flags);
+		if (may_block)
+			uring_age(i);
+		uring_reap(i);
+	}
+	if (may_block)
+		core_settle();
 }
 
 int
 waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline, bool may_settle)
 {
-	if (may_settle) {
-		uring_reap_and_settle();
-		if (waitpoint_seen(point) != seen)
-			return 0;
-	}
+	collect_settle_all(may_settle);
+	if (waitpoint_seen(point) != seen)
+		return 0;
 	int rc, old_type;
-	__atomic_fetch_add(&point->sleepers, 1, __ATOMIC_SEQ_CST);
-	/* A cancellation point, as aio_suspend: only while asleep. */
-	pthread_cleanup_push(leave_sleepers, point);
+	/* A cancellation point, as aio_suspend: only while asleep.  The
+	 * caller's cleanup handler leaves the waitpoint. */
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
 	rc = futex_wait_until(&point->changes, seen, &deadline->at);
 	pthread_setcanceltype(old_type, NULL);
-	pthread_cleanup_pop(1);
 	if (rc == ETIMEDOUT && !deadline_passed(deadline))
 		return 0;
 	return rc == EINTR || rc == ETIMEDOUT ? rc : 0;
@@ -142,10 +169,10 @@ enum slot_status { SLOT_FREE, SLOT_IN_FLIGHT, SLOT_FINISHED, SLOT_COLLECTED };
 
 struct slot {
 	uint64_t state;			/* atomic: generation << 32 | status */
-	struct aiocb *aiocb;		/* the rest under record_lock */
+	struct aiocb *aiocb;		/* the rest under its shard's lock */
 	ssize_t result;
 	int error;
-	uint32_t next;			/* in the FIFO or the free list */
+	uint32_t next;			/* in a shard's FIFO or free list */
 };
 
 #define CHUNK_SHIFT 12
@@ -155,16 +182,35 @@ struct slot {
 #define UNWAITED_KEEP 65536
 #define COMPACT_MIN 1024
 
-static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One shard a submission lane: a request's slot is taken from, and its
+ * finish recorded in, the shard of the lane it was submitted through. */
+struct record_shard {
+	pthread_mutex_t lock;
+	uint32_t free_head, fifo_head, fifo_tail;
+	unsigned fifo_length;		/* entries, collected ones included */
+	unsigned compact_at;
+	unsigned pending;		/* claimed, not finished yet */
+	unsigned activity;		/* atomic copy of pending + fifo_length,
+					 * for waiters that skip empty shards */
+} __attribute__((aligned(64)));
+
+static struct record_shard shards[LANES_MAX];
+static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot *chunks[MAX_CHUNKS];	/* atomic pointers, never freed */
-static uint32_t chunk_count;
-static uint32_t free_head = NO_SLOT;
-static uint32_t fifo_head = NO_SLOT, fifo_tail = NO_SLOT;
-static unsigned fifo_length;		/* entries, collected ones included */
-static unsigned compact_at = COMPACT_MIN;
-static unsigned pending;		/* claimed, not finished yet */
+static uint32_t chunk_count;		/* under grow_lock */
 static bool waited;			/* atomic: the process has waited here */
 static struct waitpoint record_point;
+static unsigned next_shard;		/* atomic: where the next waiter starts */
+
+__attribute__((constructor)) static void
+shards_init(void)
+{
+	for (unsigned i = 0; i < LANES_MAX; i++) {
+		pthread_mutex_init(&shards[i].lock, NULL);
+		shards[i].free_head = shards[i].fifo_head = shards[i].fifo_tail = NO_SLOT;
+		shards[i].compact_at = COMPACT_MIN;
+	}
+}
 
 static uint64_t
 state_of(uint32_t generation, enum slot_status status)
@@ -188,59 +234,70 @@ ticket_pack(uint32_t index, uint32_t generation)
 	return (uint64_t)(index + 1) << 32 | generation;
 }
 
-static bool
-grow(void)
+/* Under the shard's lock: the shard's activity as waiters read it. */
+static void
+shard_note_activity(struct record_shard *shard)
 {
-	if (chunk_count == MAX_CHUNKS)
+	__atomic_store_n(&shard->activity, shard->pending + shard->fifo_length, __ATOMIC_RELAXED);
+}
+
+/* Under the shard's lock: a new chunk of slots for its free list. */
+static bool
+grow(struct record_shard *shard)
+{
+	pthread_mutex_lock(&grow_lock);
+	struct slot *chunk = chunk_count == MAX_CHUNKS || FAULT(FAULT_ALLOC)
+		? NULL : calloc(CHUNK_SLOTS, sizeof *chunk);
+	if (!chunk) {
+		pthread_mutex_unlock(&grow_lock);
 		return false;
-	struct slot *chunk = FAULT(FAULT_ALLOC) ? NULL : calloc(CHUNK_SLOTS, sizeof *chunk);
-	if (!chunk)
-		return false;
+	}
 	uint32_t base = chunk_count << CHUNK_SHIFT;
 	for (uint32_t i = 0; i < CHUNK_SLOTS; i++) {
 		chunk[i].state = state_of(1, SLOT_FREE);
-		chunk[i].next = i + 1 < CHUNK_SLOTS ? base + i + 1 : free_head;
+		chunk[i].next = i + 1 < CHUNK_SLOTS ? base + i + 1 : shard->free_head;
 	}
-	free_head = base;
+	shard->free_head = base;
 	__atomic_store_n(&chunks[chunk_count], chunk, __ATOMIC_RELEASE);
 	chunk_count++;
+	pthread_mutex_unlock(&grow_lock);
 	return true;
 }
 
-/* Under record_lock: a slot leaves for the free list, with a new
+/* Under the shard's lock: a slot leaves for its free list, with a new
  * generation.  Its status must be one aio_return cannot change (FREE is
  * reached from IN_FLIGHT or FINISHED only by the caller's own CAS). */
 static void
-slot_free(uint32_t index, struct slot *s, uint32_t generation)
+slot_free(struct record_shard *shard, uint32_t index, struct slot *s, uint32_t generation)
 {
 	__atomic_store_n(&s->state, state_of(generation + 1, SLOT_FREE), __ATOMIC_RELEASE);
 	s->aiocb = NULL;
-	s->next = free_head;
-	free_head = index;
+	s->next = shard->free_head;
+	shard->free_head = index;
 }
 
-/* Under record_lock: move a slot from one status to FREE, racing only with
- * aio_return's IN_FLIGHT/FINISHED -> COLLECTED. */
+/* Under the shard's lock: move a slot from one status to FREE, racing only
+ * with aio_return's IN_FLIGHT/FINISHED -> COLLECTED. */
 static void
-slot_retire(uint32_t index, struct slot *s)
+slot_retire(struct record_shard *shard, uint32_t index, struct slot *s)
 {
 	uint64_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-	slot_free(index, s, (uint32_t)(state >> 32));
+	slot_free(shard, index, s, (uint32_t)(state >> 32));
 }
 
-/* Under record_lock: take the oldest finished, uncollected request off the
- * FIFO; false if there is none.  Collected entries met on the way are
- * freed. */
+/* Under the shard's lock: take its oldest finished, uncollected request
+ * off its FIFO; false if there is none.  Collected entries met on the way
+ * are freed. */
 static bool
-fifo_take(struct aiocb **aiocb, ssize_t *result, int *error)
+fifo_take(struct record_shard *shard, struct aiocb **aiocb, ssize_t *result, int *error)
 {
-	while (fifo_head != NO_SLOT) {
-		uint32_t index = fifo_head;
+	while (shard->fifo_head != NO_SLOT) {
+		uint32_t index = shard->fifo_head;
 		struct slot *s = slot_at(index);
-		fifo_head = s->next;
-		if (fifo_head == NO_SLOT)
-			fifo_tail = NO_SLOT;
-		fifo_length--;
+		shard->fifo_head = s->next;
+		if (shard->fifo_head == NO_SLOT)
+			shard->fifo_tail = NO_SLOT;
+		shard->fifo_length--;
 		uint64_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		uint32_t generation = (uint32_t)(state >> 32);
 		uint64_t finished = state_of(generation, SLOT_FINISHED);
@@ -254,43 +311,44 @@ fifo_take(struct aiocb **aiocb, ssize_t *result, int *error)
 			*result = s->result;
 			*error = s->error;
 			s->aiocb = NULL;
-			s->next = free_head;
-			free_head = index;
+			s->next = shard->free_head;
+			shard->free_head = index;
 			return true;
 		}
-		slot_retire(index, s);	/* collected by aio_return */
+		slot_retire(shard, index, s);	/* collected by aio_return */
 	}
 	return false;
 }
 
-/* Under record_lock: drop the collected entries from the FIFO. */
+/* Under the shard's lock: drop the collected entries from its FIFO. */
 static void
-fifo_compact(void)
+fifo_compact(struct record_shard *shard)
 {
-	uint32_t *link = &fifo_head, last = NO_SLOT;
+	uint32_t *link = &shard->fifo_head, last = NO_SLOT;
 	while (*link != NO_SLOT) {
 		uint32_t index = *link;
 		struct slot *s = slot_at(index);
 		uint64_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		if ((state & 0xffffffffu) == SLOT_COLLECTED) {
 			*link = s->next;
-			fifo_length--;
-			slot_retire(index, s);
+			shard->fifo_length--;
+			slot_retire(shard, index, s);
 		} else {
 			last = index;
 			link = &s->next;
 		}
 	}
-	fifo_tail = last;
+	shard->fifo_tail = last;
 }
 
-/* Under record_lock: keep the FIFO within its bounds (see the top). */
+/* Under the shard's lock: keep its FIFO within its bounds (see the top). */
 static void
-fifo_trim(void)
+fifo_trim(struct record_shard *shard)
 {
-	if (fifo_length >= compact_at) {
-		fifo_compact();
-		compact_at = fifo_length * 2 > COMPACT_MIN ? fifo_length * 2 : COMPACT_MIN;
+	if (shard->fifo_length >= shard->compact_at) {
+		fifo_compact(shard);
+		shard->compact_at = shard->fifo_length * 2 > COMPACT_MIN ? shard->fifo_length * 2
+									 : COMPACT_MIN;
 	}
 	unsigned keep = UNWAITED_KEEP;
 	if (__atomic_load_n(&waited, __ATOMIC_RELAXED) && (unsigned)config.max_requests > keep)
@@ -298,28 +356,38 @@ fifo_trim(void)
 	struct aiocb *forgotten;
 	ssize_t result;
 	int error;
-	while (fifo_length > keep && fifo_take(&forgotten, &result, &error))
+	while (shard->fifo_length > keep && fifo_take(shard, &forgotten, &result, &error))
 		;
+}
+
+/* The shard of the calling thread's lane. */
+static unsigned
+current_shard(void)
+{
+	return lane_current()->index % LANES_MAX;
 }
 
 static int
 record_claim(struct notification *n, struct aiocb *cb)
 {
-	pthread_mutex_lock(&record_lock);
-	if (free_head == NO_SLOT && !grow()) {
-		pthread_mutex_unlock(&record_lock);
+	unsigned shard_index = current_shard();
+	struct record_shard *shard = &shards[shard_index];
+	pthread_mutex_lock(&shard->lock);
+	if (shard->free_head == NO_SLOT && !grow(shard)) {
+		pthread_mutex_unlock(&shard->lock);
 		return EAGAIN;
 	}
-	uint32_t index = free_head;
+	uint32_t index = shard->free_head;
 	struct slot *s = slot_at(index);
-	free_head = s->next;
+	shard->free_head = s->next;
 	uint32_t generation = (uint32_t)(__atomic_load_n(&s->state, __ATOMIC_RELAXED) >> 32);
 	__atomic_store_n(&s->state, state_of(generation, SLOT_IN_FLIGHT), __ATOMIC_RELEASE);
 	s->aiocb = cb;
 	s->next = NO_SLOT;
-	pending++;
-	pthread_mutex_unlock(&record_lock);
-	n->ticket = (struct collect_ticket){ COLLECT_PROCESS, index, generation };
+	shard->pending++;
+	shard_note_activity(shard);
+	pthread_mutex_unlock(&shard->lock);
+	n->ticket = (struct collect_ticket){ COLLECT_PROCESS, index, generation, shard_index };
 	abi_set_collect_ticket(cb, ticket_pack(index, generation));
 	return 0;
 }
@@ -335,48 +403,65 @@ ticket_slot(const struct collect_ticket *ticket, uint64_t *state)
 	return (uint32_t)(*state >> 32) == ticket->generation ? s : NULL;
 }
 
+/* After a change to the record, made under a shard's lock: wake the
+ * waiters, if any.  They registered (waitpoint_enter) before they looked,
+ * so either they see the change or this sees them (Dekker's pattern on
+ * the shard's state and record_point.sleepers, with the fence). */
+static void
+record_changed(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&record_point.sleepers, __ATOMIC_SEQ_CST) > 0)
+		waitpoint_wake(&record_point);
+}
+
 static void
 record_finished(const struct collect_ticket *ticket, ssize_t result, int error)
 {
 	uint64_t state;
-	pthread_mutex_lock(&record_lock);
+	struct record_shard *shard = &shards[ticket->shard];
+	pthread_mutex_lock(&shard->lock);
 	struct slot *s = ticket_slot(ticket, &state);
 	if (s && (state & 0xffffffffu) != SLOT_FREE) {
-		pending--;
+		shard->pending--;
 		s->result = result;
 		s->error = error;
 		uint64_t in_flight = state_of(ticket->generation, SLOT_IN_FLIGHT);
 		if (__atomic_compare_exchange_n(&s->state, &in_flight,
 						state_of(ticket->generation, SLOT_FINISHED), false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			if (fifo_tail == NO_SLOT)
-				fifo_head = ticket->slot;
+			if (shard->fifo_tail == NO_SLOT)
+				shard->fifo_head = ticket->slot;
 			else
-				slot_at(fifo_tail)->next = ticket->slot;
-			fifo_tail = ticket->slot;
+				slot_at(shard->fifo_tail)->next = ticket->slot;
+			shard->fifo_tail = ticket->slot;
 			s->next = NO_SLOT;
-			fifo_length++;
-			fifo_trim();
+			shard->fifo_length++;
+			fifo_trim(shard);
 		} else {
-			slot_free(ticket->slot, s, ticket->generation);	/* aio_return was first */
+			/* aio_return was first */
+			slot_free(shard, ticket->slot, s, ticket->generation);
 		}
+		shard_note_activity(shard);
 	}
-	pthread_mutex_unlock(&record_lock);
-	waitpoint_wake(&record_point);
+	pthread_mutex_unlock(&shard->lock);
+	record_changed();
 }
 
 static void
 record_release(const struct collect_ticket *ticket)
 {
 	uint64_t state;
-	pthread_mutex_lock(&record_lock);
+	struct record_shard *shard = &shards[ticket->shard];
+	pthread_mutex_lock(&shard->lock);
 	struct slot *s = ticket_slot(ticket, &state);
 	if (s && (state & 0xffffffffu) != SLOT_FREE) {
-		pending--;
-		slot_free(ticket->slot, s, ticket->generation);
+		shard->pending--;
+		slot_free(shard, ticket->slot, s, ticket->generation);
+		shard_note_activity(shard);
 	}
-	pthread_mutex_unlock(&record_lock);
-	waitpoint_wake(&record_point);
+	pthread_mutex_unlock(&shard->lock);
+	record_changed();
 }
 
 void
@@ -453,19 +538,36 @@ collect_request_finished(struct notification *n, struct aiocb *cb, ssize_t resul
 
 /* Take up to max requests into list (the first one's result into *result
  * and *error, if given); *idle says that nothing more can come: none in
- * flight, none left finished. */
+ * flight, none left finished.  The shards are visited in turn from a
+ * rotating start, so that no lane's requests starve another's; within a
+ * shard, oldest finished first.  A shard with no activity is skipped
+ * without its lock. */
 static unsigned
 record_take(struct aiocb **list, unsigned max, ssize_t *result, int *error, bool *idle)
 {
 	unsigned count = 0;
 	ssize_t ignored_result;
 	int ignored_error;
-	pthread_mutex_lock(&record_lock);
-	while (count < max && fifo_take(&list[count], result ? result : &ignored_result,
-					error ? error : &ignored_error))
-		count++;
-	*idle = pending == 0 && fifo_head == NO_SLOT;
-	pthread_mutex_unlock(&record_lock);
+	bool busy = false;
+	unsigned first = __atomic_fetch_add(&next_shard, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < LANES_MAX; i++) {
+		struct record_shard *shard = &shards[(first + i) % LANES_MAX];
+		if (__atomic_load_n(&shard->activity, __ATOMIC_SEQ_CST) == 0)
+			continue;
+		if (count == max) {
+			busy = true;
+			break;
+		}
+		pthread_mutex_lock(&shard->lock);
+		while (count < max &&
+		       fifo_take(shard, &list[count], count == 0 && result ? result : &ignored_result,
+				 count == 0 && error ? error : &ignored_error))
+			count++;
+		busy |= shard->pending > 0 || shard->fifo_head != NO_SLOT;
+		shard_note_activity(shard);
+		pthread_mutex_unlock(&shard->lock);
+	}
+	*idle = !busy;
 	return count;
 }
 
@@ -482,6 +584,14 @@ begin_wait(const struct timespec *timeout, struct deadline *deadline)
 	return true;
 }
 
+/* The waiters' registration lasts the whole call, so that it is undone
+ * when a cancellation unwinds the call. */
+static void
+leave_wait(void *point)
+{
+	waitpoint_leave(point);
+}
+
 AIO_EXPORT ssize_t
 aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 {
@@ -494,28 +604,35 @@ aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
 	struct deadline deadline;
 	if (!begin_wait(timeout, &deadline))
 		return -1;
-	struct aiocb *cb;
-	ssize_t result;
-	int error, rc = 0;
-	for (;;) {
+	library_init();
+	struct aiocb *cb = NULL;
+	ssize_t result = -1;
+	int error = 0, rc = 0;
+	bool done = false;
+	waitpoint_enter(&record_point);
+	pthread_cleanup_push(leave_wait, &record_point);
+	while (!done) {
 		int seen = waitpoint_seen(&record_point);
 		bool idle;
 		if (record_take(&cb, 1, &result, &error, &idle) == 1) {
-			*iocbp = cb;
-			if (error) {
-				errno = error;
-				return -1;
-			}
-			return result;
+			done = true;
+		} else if (idle || deadline.poll || rc == ETIMEDOUT || rc == EINTR) {
+			/* Nothing can come (see aio_waitcomplete(3aio)), or the
+			 * last look after a time-out or a signal. */
+			cb = NULL;
+			error = rc == EINTR ? EINTR : EAGAIN;
+			done = true;
+		} else {
+			rc = waitpoint_sleep(&record_point, seen, &deadline, true);
 		}
-		/* Nothing can come (see aio_waitcomplete(3aio)), or the last
-		 * look after a time-out or a signal. */
-		if (idle || deadline.poll || rc == ETIMEDOUT || rc == EINTR) {
-			errno = rc == EINTR ? EINTR : EAGAIN;
-			return -1;
-		}
-		rc = waitpoint_sleep(&record_point, seen, &deadline, true);
 	}
+	pthread_cleanup_pop(1);
+	*iocbp = cb;
+	if (error) {
+		errno = error;
+		return -1;
+	}
+	return result;
 }
 
 /* aio_waitn's turn: one call at a time, as on Solaris, so that one that
@@ -537,19 +654,26 @@ take_turn(bool poll, bool *busy)
 	struct deadline forever;
 	deadline_from_timeout(NULL, &forever);
 	*busy = false;
+	volatile int error = 0;	/* set inside the cleanup frame */
+	waitpoint_enter(&turn_point);
+	pthread_cleanup_push(leave_wait, &turn_point);
 	for (;;) {
 		int seen = waitpoint_seen(&turn_point);
 		int free_turn = 0;
 		if (__atomic_compare_exchange_n(&waitn_turn, &free_turn, 1, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
-			return 0;
+			break;
 		if (poll) {
 			*busy = true;
-			return 0;
+			break;
 		}
-		if (waitpoint_sleep(&turn_point, seen, &forever, false) == EINTR)
-			return EINTR;
+		if (waitpoint_sleep(&turn_point, seen, &forever, false) == EINTR) {
+			error = EINTR;
+			break;
+		}
 	}
+	pthread_cleanup_pop(1);
+	return error;
 }
 
 AIO_EXPORT int
@@ -570,6 +694,7 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		*nwait = 0;
 		return -1;
 	}
+	library_init();
 	bool busy;
 	int error = take_turn(deadline.poll, &busy);
 	if (error || busy) {
@@ -584,6 +709,8 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 	unsigned want = *nwait, count = 0;
 	int rc = 0, result = 0;
 	pthread_cleanup_push(release_turn, NULL);
+	waitpoint_enter(&record_point);
+	pthread_cleanup_push(leave_wait, &record_point);
 	for (;;) {
 		int seen = waitpoint_seen(&record_point);
 		bool idle;
@@ -606,6 +733,7 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		rc = waitpoint_sleep(&record_point, seen, &deadline, true);
 	}
 	pthread_cleanup_pop(1);
+	pthread_cleanup_pop(1);
 	*nwait = count;
 	if (result)
 		errno = error;
@@ -617,34 +745,44 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 static void
 fork_prepare(void)
 {
-	pthread_mutex_lock(&record_lock);
+	for (unsigned i = 0; i < LANES_MAX; i++)
+		pthread_mutex_lock(&shards[i].lock);
+	pthread_mutex_lock(&grow_lock);
 }
 
 static void
 fork_parent(void)
 {
-	pthread_mutex_unlock(&record_lock);
+	pthread_mutex_unlock(&grow_lock);
+	for (unsigned i = LANES_MAX; i-- > 0;)
+		pthread_mutex_unlock(&shards[i].lock);
 }
 
-/* The forking thread holds record_lock (fork_prepare): the record is
- * whole, and the child's only thread lets go of it when done. */
+/* The forking thread holds every lock of the record (fork_prepare): it is
+ * whole, and the child's only thread lets go of the locks when done.  Every
+ * slot goes to shard 0's free list with a new generation. */
 static void
 fork_child(void)
 {
-	free_head = NO_SLOT;
+	for (unsigned i = 0; i < LANES_MAX; i++) {
+		struct record_shard *shard = &shards[i];
+		shard->free_head = shard->fifo_head = shard->fifo_tail = NO_SLOT;
+		shard->fifo_length = shard->pending = shard->activity = 0;
+		shard->compact_at = COMPACT_MIN;
+	}
 	for (uint32_t c = chunk_count; c-- > 0;) {
 		for (uint32_t i = CHUNK_SLOTS; i-- > 0;) {
 			uint32_t index = c << CHUNK_SHIFT | i;
-			slot_retire(index, &chunks[c][i]);
+			slot_retire(&shards[0], index, &chunks[c][i]);
 		}
 	}
-	fifo_head = fifo_tail = NO_SLOT;
-	fifo_length = pending = 0;
-	compact_at = COMPACT_MIN;
 	waitn_turn = 0;
+	__atomic_store_n(&collect_waiters, 0, __ATOMIC_RELAXED);
 	record_point = (struct waitpoint){ 0, 0 };
 	turn_point = (struct waitpoint){ 0, 0 };
-	pthread_mutex_unlock(&record_lock);
+	pthread_mutex_unlock(&grow_lock);
+	for (unsigned i = LANES_MAX; i-- > 0;)
+		pthread_mutex_unlock(&shards[i].lock);
 }
 
 __attribute__((constructor)) static void

@@ -40,15 +40,17 @@ enum collect_domain {
 };
 
 /* Which entry of its domain stands for a request.  For COLLECT_PROCESS the
- * record's slot and the slot's generation when it was claimed; the same
- * pair, packed, is the aiocb's collect ticket (abi.h). */
+ * record's slot, the slot's generation when it was claimed, and the shard
+ * (the submitting lane's) it was claimed from; slot and generation,
+ * packed, are the aiocb's collect ticket (abi.h). */
 struct collect_ticket {
 	enum collect_domain domain;
 	uint32_t slot;
 	uint32_t generation;
+	uint32_t shard;
 };
 
-/* Flags of a submission (request_submit, request_from_aiocb). */
+/* Flags of a submission (submit_aiocb, request_prepare: api.h). */
 enum request_flags {
 	REQUEST_VECTORED = 1,		/* aio_iov, aio_iovcnt */
 	REQUEST_AT_FILE_POSITION = 2,	/* at the fd's offset, which advances */
@@ -72,12 +74,35 @@ void collect_note_return(const struct aiocb *cb);
 /* --- waiting, shared by the waiters of every domain (collect.c) ---------- */
 
 /* A futex word that moves whenever what the waiters look at changes, and
- * the count of threads that may sleep on it (suspend.c's pattern). */
+ * the count of threads registered to wait on it.  A waiter registers
+ * (waitpoint_enter) before it first reads the word and looks, and leaves
+ * when its call ends (a cleanup handler, for cancellation); a changer
+ * makes its change, then calls waitpoint_wake, which moves the word and
+ * wakes if anyone is registered (the sequentially consistent pair of
+ * suspend.c).  A changer that skips waitpoint_wake while nobody is
+ * registered (collect.c's record) must fence between its change and its
+ * look at sleepers. */
 struct waitpoint {
 	int changes;
 	int sleepers;
 };
 
+/* Threads registered at any waitpoint: while there are any, a request of a
+ * collection domain is settled at once when it completes (reap.c's
+ * settle_is_urgent), not lazily. */
+extern int collect_waiters;
+static inline bool
+collect_waiting(void)
+{
+	return __atomic_load_n(&collect_waiters, __ATOMIC_RELAXED) > 0;
+}
+
+void waitpoint_enter(struct waitpoint *point);
+void waitpoint_leave(struct waitpoint *point);
+/* Before a waiter sleeps: hand on what every lane staged and publish what
+ * the rings completed; may_block (not in a signal handler) also settles it
+ * all, so that it reaches its domain without the reaper thread. */
+void collect_settle_all(bool may_block);
 /* After a change, made visible before the call: wake the sleepers. */
 void waitpoint_wake(struct waitpoint *point);
 /* When a wait ends: an absolute CLOCK_MONOTONIC time, always set (a
@@ -98,10 +123,9 @@ bool deadline_passed(struct deadline *deadline);
 
 /* The value to pass to waitpoint_sleep; read it before looking. */
 int waitpoint_seen(struct waitpoint *point);
-/* Sleep while nothing changed since seen, until the deadline: 0, EINTR or
- * ETIMEDOUT.  A cancellation point.  may_settle: the caller may take locks
- * (not in a signal handler), so finish what the io_uring ring has
- * completed before sleeping. */
+/* Registered: sleep while nothing changed since seen, until the deadline:
+ * 0, EINTR or ETIMEDOUT.  A cancellation point.  First collect_settle_all
+ * (may_settle: the caller may take locks, not in a signal handler). */
 int waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline,
 		    bool may_settle);
 
@@ -143,10 +167,5 @@ int vector_prepare(struct request *req, const struct aiocb *cb);
 /* request_execute's system call for a vectored request, one at the file
  * position, or an mlock: the result, or -1 with errno. */
 ssize_t request_execute_extension(const struct request *req);
-
-/* --- submission (submit.c) ------------------------------------------------ */
-
-/* aio_read's and aio_write's work, with the flags above. */
-int request_submit(struct aiocb *cb, int op, unsigned flags);
 
 #endif

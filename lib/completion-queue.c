@@ -56,7 +56,9 @@
 #include <unistd.h>
 
 #include "aio-posix.h"
-#include "engine.h"
+#include "backend.h"
+#include "finish.h"
+#include "lane.h"
 #include "fault.h"
 
 struct completion_queue {
@@ -76,6 +78,7 @@ struct completion_queue {
 	bool too_many;			/* one was not tracked: no ring waits */
 	bool ring_waiting;		/* a reaper may be asleep in the ring */
 	bool ring_woken;		/* and a wake-up entry is on its way */
+	int ring_lane;			/* the lane of that ring */
 	struct waitpoint point;
 	struct completion_queue *next;	/* all_queues */
 };
@@ -225,15 +228,6 @@ completion_queue_untie(struct completion_queue *queue, uint32_t place)
 	waitpoint_wake(&queue->point);	/* a reaper may see it idle now */
 }
 
-/* Make the threads asleep in the io_uring ring look again. */
-static void
-wake_ring_sleepers(void)
-{
-	pthread_mutex_lock(&engine_lock);
-	uring_wake_sleepers();
-	uring_flush();
-	pthread_mutex_unlock(&engine_lock);
-}
 
 void
 completion_queue_post(struct completion_queue *queue, uint32_t place, struct aiocb *cb,
@@ -244,6 +238,7 @@ completion_queue_post(struct completion_queue *queue, uint32_t place, struct aio
 	untrack(queue, place);
 	/* Not reaped yet, so still the program's to keep: readable. */
 	bool wake_ring = queue->ring_waiting && !queue->ring_woken && !(cb && abi_in_ring(cb));
+	int ring_lane = queue->ring_lane;
 	if (wake_ring)
 		queue->ring_woken = true;
 	if (!queue->closed) {
@@ -262,8 +257,8 @@ completion_queue_post(struct completion_queue *queue, uint32_t place, struct aio
 	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
 	waitpoint_wake(&queue->point);
-	if (wake_ring)
-		wake_ring_sleepers();
+	if (wake_ring && ring_lane >= 0)
+		uring_wake_sleepers((unsigned)ring_lane);	/* they look again */
 }
 
 /* Under registry_lock: an object for a new queue, from the pool if one is
@@ -296,7 +291,7 @@ aio_queue_create(int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	engine_init();		/* fd_move_high needs the library's fd floor */
+	library_init();		/* fd_move_high needs the library's fd floor */
 	int fd = eventfd(0, EFD_NONBLOCK | (flags & AIO_QUEUE_CLOEXEC ? EFD_CLOEXEC : 0));
 	int signal_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (signal_fd < 0) {
@@ -392,6 +387,18 @@ queue_take(struct completion_queue *queue, struct aio_completion *out, unsigned 
 	return taken;
 }
 
+/* A reaper cancelled while asleep (without the queue's lock) leaves. */
+static void
+reap_cancelled(void *argument)
+{
+	struct completion_queue *queue = argument;
+	pthread_mutex_lock(&queue->lock);
+	waitpoint_leave(&queue->point);
+	queue->reapers--;
+	recycle_if_unused(queue);
+	pthread_mutex_unlock(&queue->lock);
+}
+
 AIO_EXPORT int
 aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, unsigned int min,
 	       const struct timespec *timeout)
@@ -410,6 +417,8 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 	unsigned got = 0;
 	int rc = 0, result;
 	struct aiocb *in_flight[RING_WAIT_MAX];
+	waitpoint_enter(&queue->point);
+	pthread_cleanup_push(reap_cancelled, queue);
 	for (;;) {
 		got += queue_take(queue, completions + got, max - got);
 		/* With nothing in flight, waiting would never end. */
@@ -436,11 +445,22 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 					in_flight[count++] = queue->tracked[i];
 		queue->ring_waiting = count > 0;
 		queue->ring_woken = false;
+		queue->ring_lane = count > 0 ? abi_lane(in_flight[0]) : -1;
 		pthread_mutex_unlock(&queue->lock);
-		rc = count > 0 ? uring_wait((const struct aiocb *const *)in_flight, count,
+		if (count > 0) {
+			/* What is staged or reaped already is posted first. */
+			collect_settle_all(true);
+			if (waitpoint_seen(&queue->point) != seen)
+				count = 0;
+		}
+		/* uring_wait says ENOTSUP unless all are in this lane's ring. */
+		rc = count > 0 ? uring_wait((unsigned)abi_lane(in_flight[0]),
+					    (const struct aiocb *const *)in_flight, count,
 					    &deadline.at)
 			       : ENOTSUP;
-		if (rc == ENOTSUP) {
+		if (rc == ENOTSUP && count == 0 && waitpoint_seen(&queue->point) != seen) {
+			rc = 0;		/* posted meanwhile: look again */
+		} else if (rc == ENOTSUP) {
 			if (count > 0) {
 				pthread_mutex_lock(&queue->lock);
 				queue->ring_waiting = false;
@@ -448,13 +468,15 @@ aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, uns
 			}
 			rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
 		} else {
-			uring_reap_and_settle();	/* post what it reaped */
+			core_settle();		/* post what it reaped */
 			if (rc == ETIMEDOUT && !deadline_passed(&deadline))
 				rc = 0;
 		}
 		pthread_mutex_lock(&queue->lock);
 		queue->ring_waiting = false;
 	}
+	pthread_cleanup_pop(0);
+	waitpoint_leave(&queue->point);
 	queue->reapers--;
 	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
@@ -480,7 +502,7 @@ fork_parent(void)
 }
 
 /* The forking thread holds every lock here (fork_prepare).  In the child
- * every queue is closed; the requests the engine gives back next untie
+ * every queue is closed; the requests the core gives back next untie
  * themselves, and aio_queue_close closes the child's descriptors. */
 static void
 fork_child(void)

@@ -1,16 +1,17 @@
-/* config.c: the library's settings, from the environment and aio_init.
+/* config.c: the library's settings, from the environment and aio_init
+ * (init.c).
  *
  * Every environment variable the library reads is in the table below, with
  * its range and default; aio-posix(7) documents the same list.  They are
  * read once, at first use.  A bad value gets a one-line warning on stderr
  * and the default: never a crash, never a silently odd setting.
  * aio_init (a glibc extension) sets max_threads and idle_seconds from
- * aio_threads and aio_idle_time whenever it is called; values out of range
+ * aio_threads and aio_idle_time whenever it is called (relaxed atomic
+ * stores: the pool reads them without a lock); values out of range
  * are ignored there, as glibc does.
  *
- * When the library is loaded with AIO_POSIX_SHOW_CONFIG set, a constructor
- * prints the settings it would use, one per line, to stdout: this is how
- * `aio-posix --config` shows them without a symbol of its own.
+ * config_print writes the settings, one per line, to stdout: init.c does it
+ * when the library is loaded with AIO_POSIX_SHOW_CONFIG set.
  */
 #include "config.h"
 
@@ -20,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "support.h"
 
 struct config config = {
 	.max_threads = 64,
@@ -140,12 +141,9 @@ config_load_environment(void)
 	}
 }
 
-__attribute__((constructor)) static void
-show_config_if_asked(void)
+void
+config_print(void)
 {
-	if (!getenv("AIO_POSIX_SHOW_CONFIG"))
-		return;
-	engine_init();
 	for (size_t i = 0; i < VARIABLE_COUNT; i++) {
 		const struct variable *v = &variables[i];
 		static const char *const origins[] = {
@@ -166,17 +164,12 @@ config_backend_name(int backend)
 	return backend_names[backend];
 }
 
-AIO_EXPORT void
-aio_init(const struct aioinit *init)
+void
+config_set_pool(int threads, int idle_seconds)
 {
-	ABI_FORGET_NONNULL(init);
-	engine_init();
-	if (!init)
-		return;
-	pthread_mutex_lock(&engine_lock);
-	if (init->aio_threads >= 1 && init->aio_threads <= variables[0].high)
-		config.max_threads = init->aio_threads;
-	if (init->aio_idle_time >= 0 && init->aio_idle_time <= variables[1].high)
-		config.idle_seconds = init->aio_idle_time;
-	pthread_mutex_unlock(&engine_lock);
+	/* Read by the pool without a lock: single words, any value is valid. */
+	if (threads >= 1 && threads <= variables[0].high)
+		__atomic_store_n(&config.max_threads, threads, __ATOMIC_RELAXED);
+	if (idle_seconds >= 0 && idle_seconds <= variables[1].high)
+		__atomic_store_n(&config.idle_seconds, idle_seconds, __ATOMIC_RELAXED);
 }

@@ -28,7 +28,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "backend.h"
+#include "finish.h"
+#include "lane.h"
 #include "fault.h"
 
 struct shared_eventfd {
@@ -65,7 +67,7 @@ eventfd_acquire(int fd)
 		errno = EINVAL;
 		return -1;
 	}
-	engine_init();		/* fd_move_high needs the library's fd floor */
+	library_init();		/* fd_move_high needs the library's fd floor */
 	int private_fd = -1;
 	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < used; i++) {
@@ -139,7 +141,7 @@ fork_parent(void)
 }
 
 /* The duplicates are the child's own copies, still counted by the requests
- * the engine gives back next; nothing else changes. */
+ * the core gives back next; nothing else changes. */
 static void
 fork_child(void)
 {

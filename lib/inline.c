@@ -1,28 +1,30 @@
-/* inline.c: completing a request at submission, when its data is ready.
+/* inline.c: the inline backend: a request completed in the caller's own
+ * thread, when its data and its buffer are ready.
  *
- * Handing a request to another thread costs tens of microseconds on a small
- * virtual machine (waking a sleeping vCPU), many times the system call
- * itself.  So a read or write first tries preadv2/pwritev2 with RWF_NOWAIT in
- * the caller's own thread: the kernel does it only if it can without
- * blocking (the data is in the page cache), and says EAGAIN otherwise.
+ * Handing a request to another thread, or to the kernel's, costs many
+ * times a small system call.  So a small read or write that goes at once
+ * (lane.c) first tries preadv2/pwritev2 with RWF_NOWAIT in the caller's
+ * thread: the kernel does it only if it can without waiting for the device
+ * (the data is in the page cache), and says EAGAIN otherwise.  Only a
+ * complete transfer completes the request here; anything else goes the
+ * ordinary way, where the same transfer runs again and its answer is the one
+ * reported: EAGAIN, a short count (end of file, or a range only partly
+ * cached), ESPIPE (a stream, whose order the core keeps), EOPNOTSUPP, any
+ * error.
  *
- * Only a complete transfer completes the request here.  Anything else goes
- * the ordinary way, where the same system call runs again and its answer is
- * the one reported: EAGAIN (not cached), a short count (end of file, or a
- * range only partly cached: the two cannot be told apart), ESPIPE (a stream,
- * whose order the engine keeps), EOPNOTSUPP, or any error at all.
- *
- * Eligible: reads, and writes not on an O_APPEND file description (those
- * keep their FIFO), unless the file description is O_DIRECT: with RWF_NOWAIT
- * the kernel still issues direct I/O and waits for the device in the
- * caller's thread, which would make every such request synchronous.  Nothing orders reads or plain writes on a regular file
- * against each other, and an fsync only waits for writes submitted before
- * it, so completing one at once breaks no rule.  Many filesystems refuse
- * buffered RWF_NOWAIT writes (EOPNOTSUPP); the first refusal turns inline
- * writes off for the process, so later writes do not pay for the attempt.
- *
- * Completion here follows the engine's order: publish the result (release),
- * wake aio_suspend waiters, notify, account to a lio_listio group.
+ * What is never tried, so that submission never waits for a transfer:
+ *  - more than INLINE_MAX bytes: the copy itself would take too long;
+ *  - a buffer not known to be resident (residency.c): RWF_NOWAIT covers the
+ *    file's pages, not the application's, and a fault on a page registered
+ *    with userfaultfd, or of a mapped file on a slow device, would stop the
+ *    caller inside aio_read;
+ *  - O_DIRECT: with RWF_NOWAIT the kernel still issues the direct I/O and
+ *    waits for the device right here;
+ *  - O_APPEND writes, which keep their FIFO, and writes once the kernel
+ *    refused a buffered RWF_NOWAIT write (EOPNOTSUPP, ext4 among others).
+ * An fd whose attempts keep failing (its data is not cached, or its file
+ * refuses RWF_NOWAIT) is not tried again for a while: a miss costs a
+ * system call; and a kernel without preadv2 is not tried again.
  */
 #include "config.h"
 
@@ -30,22 +32,26 @@
 #include <fcntl.h>
 #include <sys/uio.h>
 
-#include "engine.h"
+#include "backend.h"
+
+#define INLINE_MAX (64 * 1024)
 
 static int writes_unsupported;	/* set once the kernel refused NOWAIT writes */
+static int reads_unsupported;	/* set once the kernel knew no preadv2 */
 
-/* Whether an fd is O_DIRECT, for reads: a hint per fd number, asked of the
- * kernel at the first read and again every HINT_REFRESH reads, since the
- * number may have been closed and reused, or fcntl may have changed the
- * flag.  A stale hint costs speed, never correctness: a direct read done
- * at submission is still done right, only not asynchronously.  Racy by
- * design (relaxed atomics): any value read is one that was true once. */
+/* Per fd number, racy by design (relaxed atomics, any value read was true
+ * once): whether it is O_DIRECT, asked of the kernel at the first read and
+ * again every HINT_REFRESH reads, since the number may have been reused or
+ * fcntl may have changed the flag; and how many inline attempts to skip
+ * after a miss.  A stale hint costs speed, never correctness. */
 #define HINT_FDS 4096
 #define HINT_REFRESH 64
 #define HINT_KNOWN 0x80u
 #define HINT_DIRECT 0x40u
 #define HINT_COUNT 0x3fu
+#define SKIP_AFTER_MISS 16
 static unsigned char hints[HINT_FDS];
+static unsigned char skips[HINT_FDS];
 
 bool
 direct_hint(int fd)
@@ -66,50 +72,78 @@ direct_hint(int fd)
 	return direct;
 }
 
-bool
-inline_try(struct request *req)
+/* Skip this fd's attempt?  Counts the skip. */
+static bool
+skip_attempt(int fd)
+{
+	if (fd < 0 || fd >= HINT_FDS)
+		return false;
+	unsigned char left = __atomic_load_n(&skips[fd], __ATOMIC_RELAXED);
+	if (left == 0)
+		return false;
+	__atomic_store_n(&skips[fd], left - 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void
+note_miss(int fd)
+{
+	if (fd >= 0 && fd < HINT_FDS)
+		__atomic_store_n(&skips[fd], SKIP_AFTER_MISS, __ATOMIC_RELAXED);
+}
+
+static enum start_result
+inline_start(struct request *req)
 {
 	if (req->op != OP_READ && !(req->op == OP_WRITE && !req->append))
-		return false;
-	/* RWF_NOWAIT does not refuse O_DIRECT I/O: it would wait for the
-	 * device right here, and make every request synchronous. */
-	if (req->direct)
-		return false;
-	if (req->op == OP_WRITE && __atomic_load_n(&writes_unsupported, __ATOMIC_RELAXED))
-		return false;
+		return START_DECLINED;
+	if (req->length > INLINE_MAX || req->direct ||
+	    (req->op == OP_READ && direct_hint(req->fd)))
+		return START_DECLINED;
+	if (__atomic_load_n(req->op == OP_WRITE ? &writes_unsupported : &reads_unsupported,
+			    __ATOMIC_RELAXED))
+		return START_DECLINED;
 	/* At the file position: in order on its fd, like O_APPEND writes. */
 	if (req->at_file_position)
-		return false;
-
+		return START_DECLINED;
 	/* A vectored request goes in one call too (vectored.c). */
 	struct iovec span = { req->buffer, req->length };
 	const struct iovec *spans = req->vector ? req->vector : &span;
 	int count = req->vector ? req->vector_count : 1;
+	if (skip_attempt(req->fd))
+		return START_DECLINED;
+	for (int i = 0; i < count; i++)
+		if (!buffer_resident(spans[i].iov_base, spans[i].iov_len))
+			return START_DECLINED;
+
 	ssize_t rc = req->op == OP_READ
-		? preadv2(req->fd, spans, count, req->offset, RWF_NOWAIT)
-		: pwritev2(req->fd, spans, count, req->offset, RWF_NOWAIT);
+		? preadv64v2(req->fd, spans, count, req->offset, RWF_NOWAIT)
+		: pwritev64v2(req->fd, spans, count, req->offset, RWF_NOWAIT);
 	if (rc < 0 && req->op == OP_WRITE && errno == EOPNOTSUPP)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
-	if (rc < 0 || (size_t)rc != req->length)
-		return false;
+	/* Without preadv2 (some emulators) every attempt would fail: stop
+	 * trying.  A file that refuses RWF_NOWAIT (EOPNOTSUPP, and every file
+	 * before Linux 4.14) is skipped for a while below. */
+	if (rc < 0 && errno == ENOSYS)
+		__atomic_store_n(req->op == OP_WRITE ? &writes_unsupported : &reads_unsupported, 1,
+				 __ATOMIC_RELAXED);
+	if (rc < 0 || (size_t)rc != req->length) {
+		if (rc < 0 && (errno == EAGAIN || errno == EOPNOTSUPP))
+			note_miss(req->fd);
+		return START_DECLINED;
+	}
 	req->result = rc;
-	return true;
+	req->error = 0;
+	return START_DONE;
 }
 
-void
-inline_finish(struct request *req)
+static void
+inline_after_fork_child(void)
 {
-	abi_publish(req->aiocb, req->result, 0);
-	if (req->op == OP_READ)
-		STATS_ADD(reads, 1);
-	else
-		STATS_ADD(writes, 1);
-	STATS_ADD(completed, 1);
-	STATS_ADD(completed_at_submission, 1);
-	suspend_wake_all();
-	/* To its collection domain before the notification (collect.h). */
-	collect_request_finished(&req->notification, req->aiocb, req->result, 0);
-	notification_deliver(&req->notification);
-	if (req->group)
-		list_group_request_done(req->group);
 }
+
+const struct backend inline_backend = {
+	.name = "inline",
+	.start = inline_start,
+	.after_fork_child = inline_after_fork_child,
+};

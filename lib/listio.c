@@ -6,10 +6,10 @@
  *
  * All or nothing at admission: every request is built first; if any cannot
  * be (no memory), none is queued and the call fails with EAGAIN.  An entry
- * that is invalid (bad opcode aside: LIO_NOP and NULL are skipped) is not
- * queued; its aiocb reports the error through aio_error, unless it is an
- * aiocb still in flight, which is left untouched.  Either way the call then
- * reports EIO once the others are queued (LIO_NOWAIT) or done (LIO_WAIT).
+ * that is invalid (LIO_NOP and NULL are skipped) is not queued; its aiocb
+ * reports the error through aio_error, unless it is an aiocb still in
+ * flight, which is left untouched.  Either way the call then reports EIO
+ * once the others are queued (LIO_NOWAIT) or done (LIO_WAIT).
  *
  * The group lives on the heap with a reference per request plus one for a
  * LIO_WAIT caller, so a caller interrupted by a signal (EINTR) can leave and
@@ -25,41 +25,17 @@
 #include <stdlib.h>
 
 #include "aio-posix.h"
-#include "engine.h"
+#include "api.h"
+#include "backend.h"
 #include "fault.h"
 #include "futex.h"
-
-static void
-group_release(struct list_group *group)
-{
-	if (__atomic_sub_fetch(&group->references, 1, __ATOMIC_ACQ_REL) == 0) {
-		notification_discard(&group->notification);
-		free(group);
-	}
-}
-
-void
-list_group_request_done(struct list_group *group)
-{
-	if (__atomic_sub_fetch(&group->remaining, 1, __ATOMIC_ACQ_REL) == 0) {
-		if (group->waiter)
-			futex_wake_all(&group->remaining);
-		else
-			notification_deliver(&group->notification);
-	}
-	group_release(group);
-}
-
-void
-list_group_forget(struct list_group *group)
-{
-	group_release(group);
-}
+#include "lane.h"
+#include "finish.h"
 
 enum entry { ENTRY_SKIPPED, ENTRY_INVALID, ENTRY_REQUEST };
 
 /* What a list entry asks for: skipped (NULL, LIO_NOP), an invalid opcode,
- * or a request of op with flags (collect.h). */
+ * or a request of op with flags (enum request_flags, collect.h). */
 static enum entry
 entry_opcode(const struct aiocb *cb, enum request_op *op, unsigned *flags)
 {
@@ -89,16 +65,21 @@ entry_opcode(const struct aiocb *cb, enum request_op *op, unsigned *flags)
 /* Wait until the group is done.  Restarted under SA_RESTART, EINTR
  * otherwise, as the kernel decides for an untimed futex wait. */
 static int
-group_wait(struct list_group *group)
+group_wait(struct list_group *group, int lane)
 {
+	lane_note_wait();
 	for (;;) {
 		int remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
 		if (remaining == 0)
 			return 0;
 		/* A list of cached reads completes during its submission:
 		 * finish it here rather than wait for the reaper thread. */
-		uring_reap_and_settle();
-		remaining = __atomic_load_n(&group->remaining, __ATOMIC_ACQUIRE);
+		uring_reap((unsigned)lane);
+		core_settle();
+		/* Say we may sleep, then look again: whoever brings remaining
+		 * to zero wakes us only if it sees this (finish.c). */
+		__atomic_store_n(&group->sleeping, 1, __ATOMIC_SEQ_CST);
+		remaining = __atomic_load_n(&group->remaining, __ATOMIC_SEQ_CST);
 		if (remaining == 0)
 			return 0;
 		if (futex_wait_until(&group->remaining, remaining, NULL) == EINTR)
@@ -106,20 +87,31 @@ group_wait(struct list_group *group)
 	}
 }
 
-static int
-listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
+static void
+discard_all(struct request **requests, int count)
+{
+	for (int i = count - 1; i >= 0; i--)
+		request_discard(requests[i]);
+}
+
+int
+listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *event,
+	      unsigned entry_abi)
 {
 	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || nent < 0 ||
 	    nent > AIO_POSIX_LISTIO_MAX || (nent > 0 && !list)) {
 		errno = EINVAL;
 		return -1;
 	}
+	library_init();
+	struct lane *lane = lane_current();
+	lane_hold();
 
 	struct list_group *group = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *group);
-	/* Twice nent: the second half holds requests completed at submission. */
 	struct request **requests = FAULT(FAULT_ALLOC) ? NULL
-		: calloc(nent ? 2 * (size_t)nent : 1, sizeof *requests);
+		: calloc(nent ? (size_t)nent : 1, sizeof *requests);
 	if (!group || !requests) {
+		lane_release();
 		free(group);
 		free(requests);
 		errno = EAGAIN;
@@ -129,6 +121,7 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	if (mode == LIO_NOWAIT) {
 		int error = notification_prepare(&group->notification, event);
 		if (error) {
+			lane_release();
 			free(group);
 			free(requests);
 			errno = error;
@@ -143,8 +136,8 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 	for (int i = 0; i < nent; i++) {
 		struct aiocb *cb = list[i];
 		enum request_op op;
-		unsigned flags;
-		enum entry entry = entry_opcode(cb, &op, &flags);
+		unsigned request_flags;
+		enum entry entry = entry_opcode(cb, &op, &request_flags);
 		if (entry == ENTRY_SKIPPED)
 			continue;
 		if (entry == ENTRY_INVALID) {
@@ -153,14 +146,16 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 			failed++;
 			continue;
 		}
+		struct request *req = request_new();
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		struct request *req = request_from_aiocb(cb, op, flags, flags_cache);
-		if (!req) {
-			int error = errno;
+		if (!req || !request_prepare(req, cb, op, entry_abi, request_flags, flags_cache)) {
+			int error = req ? errno : EAGAIN;
+			if (req)
+				request_free(req);
 			if (error == EAGAIN) {
-				for (int j = count - 1; j >= 0; j--)
-					request_discard(requests[j]);
+				discard_all(requests, count);
+				lane_release();
 				notification_discard(&group->notification);
 				free(group);
 				free(requests);
@@ -178,36 +173,17 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 
 	group->remaining = count;
 	group->references = count + (mode == LIO_WAIT ? 1 : 0);
+	if (count == 0)
+		lane_release();
 	if (count > 0) {
-		int error = engine_reserve(requests, count);
+		int error = core_submit_list(requests, count);	/* lets the hold go */
 		if (error) {
-			for (int i = count - 1; i >= 0; i--)
-				request_discard(requests[i]);
+			discard_all(requests, count);
 			notification_discard(&group->notification);
 			free(group);
 			free(requests);
 			errno = error;
 			return -1;
-		}
-		/* Complete what can be at once; queue the rest in list order
-		 * (streams and the fsync barrier depend on it).  The ones done
-		 * move to the second half of the array: once queued, a request
-		 * may be finished and freed by a worker at any moment. */
-		struct request **done = requests + nent;
-		int queued = 0, done_count = 0;
-		/* With the ring, the kernel does the same for the whole list in
-		 * one system call (uring.c). */
-		bool try_inline = !uring_active();
-		for (int i = 0; i < count; i++) {
-			if (try_inline && inline_try(requests[i]))
-				done[done_count++] = requests[i];
-			else
-				requests[queued++] = requests[i];
-		}
-		engine_commit(requests, queued, done, done_count);
-		for (int i = 0; i < done_count; i++) {
-			inline_finish(done[i]);
-			request_free(done[i]);
 		}
 	}
 	free(requests);
@@ -219,8 +195,8 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 			free(group);
 		}
 	} else {
-		int error = group_wait(group);
-		group_release(group);
+		int error = group_wait(group, (int)lane->index);
+		list_group_forget(group);	/* the caller's reference */
 		if (error) {
 			errno = error;
 			return -1;
@@ -228,8 +204,8 @@ listio(int mode, struct aiocb *const list[], int nent, struct sigevent *event)
 		/* Any request that ended in error makes the call fail with EIO. */
 		for (int i = 0; i < nent && !failed; i++) {
 			enum request_op op;
-			unsigned flags;
-			if (entry_opcode(list[i], &op, &flags) == ENTRY_REQUEST &&
+			unsigned request_flags;
+			if (entry_opcode(list[i], &op, &request_flags) == ENTRY_REQUEST &&
 			    abi_error_code(list[i]) != 0)
 				failed++;
 		}
@@ -245,6 +221,6 @@ AIO_EXPORT int
 lio_listio(int mode, struct aiocb *const list[], int nent, struct sigevent *sig)
 {
 	ABI_FORGET_NONNULL(list);
-	return listio(mode, list, nent, sig);
+	return listio_submit(mode, list, nent, sig, 0);
 }
 AIO_EXPORT_64(lio_listio, int, (int, struct aiocb64 *const[], int, struct sigevent *));

@@ -5,7 +5,7 @@
  * and its pthread_attr_t as soon as the call returns, and delivery must not
  * fail for want of memory.  Delivery happens after the result is published
  * (POSIX: when the signal arrives, aio_error already reports completion) and
- * never under engine_lock.
+ * never under a lock (finish.c calls it for each finished request).
  *
  * SIGEV_SIGNAL and SIGEV_THREAD_ID queue a siginfo with si_code SI_ASYNCIO,
  * si_pid, si_uid and si_value, to the process or to one thread.  Signal
@@ -35,10 +35,13 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 
 #include "aio-posix.h"
-#include "engine.h"
 #include "fault.h"
+#include "lock.h"
+#include "notify.h"
+#include "support.h"
 
 struct thread_callback {
 	void (*function)(union sigval);
@@ -224,9 +227,92 @@ send_signal(const struct notification *n, siginfo_t *info)
 	return syscall(SYS_rt_sigqueueinfo, info->si_pid, n->signal_number, info);
 }
 
-/* Queue a signal.  The kernel's queue may be full for a while (EAGAIN, up to
- * RLIMIT_SIGPENDING): keep trying for about a second, then drop it, as the
- * kernel itself would for a signal that cannot be queued. */
+/* Signals the kernel's queue had no room for (EAGAIN, up to
+ * RLIMIT_SIGPENDING), retried by a thread of the library's own, every
+ * millisecond for about a second each, in order, then dropped, as the
+ * kernel itself would drop a signal that cannot be queued.  Retrying on the
+ * completing thread would hold back every other completion meanwhile.
+ * retry_lock guards the list; retry_wake is the futex the thread sleeps on. */
+struct pending_signal {
+	struct pending_signal *next;
+	struct notification notification;
+	siginfo_t info;
+};
+
+#define RETRY_ATTEMPTS 1000
+
+static struct lock retry_lock = LOCK_INIT;
+static struct pending_signal *retry_head, **retry_tail = &retry_head;
+static int retry_wake;
+static bool retry_started;
+
+static void *
+retry_main(void *unused)
+{
+	for (;;) {
+		lock_take(&retry_lock);
+		struct pending_signal *p = retry_head;
+		lock_give(&retry_lock);
+		if (!p) {
+			int seen = __atomic_load_n(&retry_wake, __ATOMIC_ACQUIRE);
+			lock_take(&retry_lock);
+			bool empty = retry_head == NULL;
+			lock_give(&retry_lock);
+			if (empty)
+				syscall(SYS_futex, &retry_wake, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+			continue;
+		}
+		bool done = false;
+		for (int attempt = 0; attempt < RETRY_ATTEMPTS && !done; attempt++) {
+			done = send_signal(&p->notification, &p->info) == 0 || errno != EAGAIN;
+			if (!done) {
+				struct timespec pause = { 0, 1000000 };	/* 1 ms */
+				nanosleep(&pause, NULL);
+			}
+		}
+		lock_take(&retry_lock);
+		__atomic_store_n(&retry_head, p->next, __ATOMIC_RELAXED);
+		if (!p->next)
+			retry_tail = &retry_head;
+		lock_give(&retry_lock);
+		free(p);
+	}
+	return NULL;
+}
+
+void notify_after_fork_child(void);
+
+static void
+retry_later(const struct notification *n, const siginfo_t *info)
+{
+	struct pending_signal *p = FAULT(FAULT_ALLOC) ? NULL : malloc(sizeof *p);
+	if (!p)
+		return;		/* dropped, as the kernel would */
+	p->next = NULL;
+	p->notification = *n;
+	p->info = *info;
+	lock_take(&retry_lock);
+	if (!retry_started) {
+		retry_started = library_thread_start(retry_main, NULL) == 0;
+		static bool fork_handled;
+		if (retry_started && !fork_handled)
+			fork_handled = pthread_atfork(NULL, NULL, notify_after_fork_child) == 0;
+	}
+	if (!retry_started) {
+		lock_give(&retry_lock);
+		free(p);
+		return;
+	}
+	__atomic_store_n(retry_tail, p, __ATOMIC_RELAXED);
+	retry_tail = &p->next;
+	lock_give(&retry_lock);
+	__atomic_add_fetch(&retry_wake, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &retry_wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Queue a signal; if the kernel's queue is full, leave it to the retry
+ * thread.  So that signals keep their order, a signal also waits its turn
+ * there while earlier ones are still pending. */
 static void
 queue_signal(const struct notification *n)
 {
@@ -237,12 +323,20 @@ queue_signal(const struct notification *n)
 	info.si_uid = getuid();
 	info.si_value = n->value;
 
-	for (int attempt = 0; attempt < 1000; attempt++) {
-		if (send_signal(n, &info) == 0 || errno != EAGAIN)
-			return;
-		struct timespec pause = { 0, 1000000 };	/* 1 ms */
-		nanosleep(&pause, NULL);
-	}
+	if (__atomic_load_n(&retry_head, __ATOMIC_RELAXED) == NULL &&
+	    (send_signal(n, &info) == 0 || errno != EAGAIN))
+		return;
+	retry_later(n, &info);
+}
+
+void
+notify_after_fork_child(void)
+{
+	/* The retry thread and its signals were the parent's. */
+	lock_reset(&retry_lock);
+	__atomic_store_n(&retry_head, NULL, __ATOMIC_RELAXED);
+	retry_tail = &retry_head;
+	retry_started = false;
 }
 
 void

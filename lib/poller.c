@@ -6,36 +6,35 @@
  * take such a read (the thread-pool backend, or a full ring), it waits here
  * for its fd to be readable, with no worker; only then does it go to the
  * pool, whose worker reads without waiting (request_execute, RWF_NOWAIT).
- * If someone else took the data meanwhile, the read comes back here.
+ * If someone else took the data meanwhile, the core sends it back here.
  *
- * Invariants, all under engine_lock:
- *  - watching holds the requests waiting for readiness, READY and linked by
- *    backend_link (a request is on one backend list at a time), with
- *    in_poller set.  Such a request is cancellable: poller_withdraw.
+ * Invariants, under poller_lock (a leaf: the pool's start, a lock-free
+ * push, is the only call out while it is held):
+ *  - watching holds the requests waiting for readiness, READY, linked by
+ *    backend_link, with in_poller set.  Such a request is cancellable.
  *  - generation changes whenever watching does.  The poller thread polls
  *    outside the lock, on a copy of the fds; a copy older than the list is
  *    thrown away unread (poll is level-triggered: nothing is lost), so the
  *    poller never touches a request that has left the list.
  *  - wake_fd, an eventfd, is in every poll: whoever changes the list writes
  *    it, so the thread rebuilds its copy.
- * The poller thread blocks every signal and lives as long as the process,
- * like the reaper.  O_NONBLOCK reads never come here: read() owes them
- * EAGAIN at once.
+ * The poller thread blocks every signal and lives as long as the process.
+ * O_NONBLOCK reads never come here: read() owes them EAGAIN at once.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "backend.h"
 #include "fault.h"
+#include "lock.h"
 
+static struct lock poller_lock = LOCK_INIT;
 static struct list watching = LIST_INIT(watching);
 static size_t watching_count;
 static unsigned generation;
@@ -63,7 +62,7 @@ poller_main(void *unused)
 	struct request **requests = copy_requests;
 	size_t room = copy_room;
 
-	pthread_mutex_lock(&engine_lock);
+	lock_take(&poller_lock);
 	for (;;) {
 		size_t count = watching_count + 1;
 		if (count > room) {
@@ -87,7 +86,7 @@ poller_main(void *unused)
 			requests[n++] = req;
 		}
 		unsigned seen = generation;
-		pthread_mutex_unlock(&engine_lock);
+		lock_give(&poller_lock);
 
 		int ready = poll(fds, n, -1);
 		if (ready > 0 && (fds[0].revents & POLLIN)) {
@@ -95,9 +94,10 @@ poller_main(void *unused)
 			ssize_t got = read(wake_fd, &counter, sizeof counter);
 			(void)got;
 		}
-		pthread_mutex_lock(&engine_lock);
+		lock_take(&poller_lock);
 		if (ready <= 0 || generation != seen)
 			continue;	/* the copy is stale: rebuild it */
+		struct request *readable = NULL;
 		for (size_t i = 1; i < n; i++) {
 			if (!fds[i].revents)
 				continue;
@@ -107,8 +107,30 @@ poller_main(void *unused)
 			req->in_poller = false;
 			watching_count--;
 			generation++;
-			pool_start(req);
+			req->next = readable;
+			readable = req;
 		}
+		if (!readable)
+			continue;
+		/* To the pool.  Until the pool has them, cancel could find
+		 * them in neither place: they go on its staged stacks under
+		 * poller_lock (a lock-free push), and are flushed after it is
+		 * let go (a flush may complete requests, and completing may
+		 * start a read here). */
+		unsigned lanes = 0;
+		int moved = 0;
+		for (struct request *req = readable, *next; req; req = next) {
+			next = req->next;
+			lanes |= 1u << (req->lane >= 0 ? req->lane : 0);
+			moved++;
+			pool_backend.start(req);	/* from here it may be gone */
+		}
+		lock_give(&poller_lock);
+		for (unsigned i = 0; lanes; i++, lanes >>= 1)
+			if (lanes & 1)
+				pool_backend.flush(i, true);
+		pool_hold_worker(-moved);
+		lock_take(&poller_lock);
 	}
 	return NULL;
 }
@@ -130,7 +152,7 @@ start_thread(void)
 	if (wake_fd < 0)
 		return false;
 	wake_fd = fd_move_high(wake_fd);
-	if (library_thread_start(poller_main) != 0) {
+	if (library_thread_start(poller_main, NULL) != 0) {
 		close(wake_fd);
 		wake_fd = -1;
 		return false;
@@ -138,48 +160,49 @@ start_thread(void)
 	return true;
 }
 
-bool
+static enum start_result
 poller_start(struct request *req)
 {
-	if (!started) {
-		if (!start_thread())
-			return false;	/* the pool serves it, blocking */
-		started = true;
+	lock_take(&poller_lock);
+	if (!started && !(started = start_thread())) {
+		lock_give(&poller_lock);
+		return START_DECLINED;	/* the pool serves it, blocking */
 	}
-	req->state = REQUEST_READY;
 	req->in_poller = true;
 	req->polled = true;
+	pool_hold_worker(1);
 	list_append(&watching, &req->backend_link);
 	watching_count++;
 	generation++;
 	wake_poller();
-	return true;
+	lock_give(&poller_lock);
+	return START_TAKEN;
 }
 
-bool
-poller_waiting(void)
+static enum cancel_result
+poller_cancel(struct request *req)
 {
-	return watching_count > 0;
+	lock_take(&poller_lock);
+	bool here = req->in_poller;
+	if (here) {
+		list_remove(&req->backend_link);
+		req->in_poller = false;
+		watching_count--;
+		generation++;
+		wake_poller();
+		pool_hold_worker(-1);
+	}
+	lock_give(&poller_lock);
+	/* Not here any more: the pool has it. */
+	return here ? CANCEL_WITHDRAWN : pool_backend.cancel(req);
 }
 
-bool
-poller_withdraw(struct request *req)
-{
-	if (!req->in_poller)
-		return false;
-	list_remove(&req->backend_link);
-	req->in_poller = false;
-	watching_count--;
-	generation++;
-	wake_poller();
-	return true;
-}
-
-void
+static void
 poller_after_fork_child(void)
 {
 	/* The thread is the parent's; the requests were freed with their
 	 * queues. */
+	lock_reset(&poller_lock);
 	if (wake_fd >= 0)
 		close(wake_fd);
 	wake_fd = -1;
@@ -188,3 +211,10 @@ poller_after_fork_child(void)
 	watching_count = 0;
 	generation = 0;
 }
+
+const struct backend poller_backend = {
+	.name = "poller",
+	.start = poller_start,
+	.cancel = poller_cancel,
+	.after_fork_child = poller_after_fork_child,
+};

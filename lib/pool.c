@@ -1,47 +1,56 @@
 /* pool.c: the thread-pool backend.
  *
- * Invariants, all under engine_lock:
+ * start pushes a request on its lane's staged stack (lock-free); flush
+ * moves a lane's whole stack to the ready lists under pool_lock and wakes
+ * one worker for the batch.  A worker that takes a request while more are
+ * ready and another worker is idle wakes that one in turn, so a batch of
+ * many costs its submitter a single wake-up.
+ *
+ * Invariants, under pool_lock:
  *  - ready[p] holds the READY requests of aio_reqprio p in FIFO order;
  *    workers serve the lowest p first (a larger aio_reqprio lowers priority).
  *  - idle_workers holds the workers asleep with nothing assigned, most
- *    recently idle last; pool_start wakes that one, so hot threads stay hot
+ *    recently idle last; a wake-up goes to that one, so hot threads stay hot
  *    and cold ones reach their idle timeout and leave.
  *  - coming counts workers about to look at the ready lists without further
- *    notice: just created, or just woken.  pool_start adds a worker only
- *    when the READY requests outnumber them, so a burst does not create a
- *    thread per request while the first ones are still starting.
- *  - A worker leaves only when no request is READY, so while any request is
- *    READY at least one worker exists (pool_reserve creates the first); the
- *    last one also stays while the poller holds READY requests.
- *    Hence a failure to create a thread never strands a request: it waits
- *    for an existing worker, or submission fails with EAGAIN.
- *
- * Workers block every signal, so signals meant for the application never
- * land on them and their system calls are never interrupted.
+ *    notice: just created, or just woken.  A flush adds a worker only when
+ *    the READY requests outnumber them.
+ *  - A worker leaves only when no request is READY or staged (staged_count,
+ *    atomic), and the last one also stays while the poller holds requests
+ *    (poller_hold).  pool_reserve, called before admitting requests that
+ *    may need a worker, makes the first one.  So a failure to create a
+ *    thread strands no request: it waits for an existing worker, or
+ *    submission fails with EAGAIN.  (In the one race left, a worker leaving
+ *    as a request is staged and no thread can be made, the request ends
+ *    with EAGAIN.)
+ * pool_lock is a leaf: nothing else is locked while holding it.  Workers
+ * block every signal (threads.c).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <time.h>
 
-#include "engine.h"
-#include "fault.h"
+#include "backend.h"
+#include "lock.h"
 
 struct worker {
 	pthread_cond_t wake;
 	struct list idle_link;
-	bool woken;		/* taken off idle_workers by pool_start */
+	bool woken;		/* taken off idle_workers by a waker */
 };
 
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list ready[AIO_PRIO_DELTA_MAX + 1];
 static int ready_count;
 static struct list idle_workers = LIST_INIT(idle_workers);
-static int threads;
+static int threads;		/* atomic reads; written under pool_lock */
 static int coming;
+static int poller_holds;	/* atomic: requests the poller holds */
+static int staged_count;	/* atomic: on lanes' staged stacks */
 static bool lists_ready;
+static struct request *staged[LANES_MAX];	/* atomic stacks, newest first */
 
 static void
 init_lists(void)
@@ -68,8 +77,40 @@ take_ready(void)
 	return NULL;
 }
 
+static void *worker_main(void *unused);
+
+/* Under pool_lock; the new worker waits for the lock to start. */
+static int
+spawn_worker(void)
+{
+	if (library_thread_start(worker_main, NULL) != 0)
+		return EAGAIN;
+	__atomic_store_n(&threads, threads + 1, __ATOMIC_RELAXED);
+	coming++;
+	STATS_PEAK(peak_threads, STATS_ADD(threads, 1));
+	return 0;
+}
+
+/* Under pool_lock: wake or make a worker for the READY requests that no
+ * worker is on its way to. */
+static void
+wake_one(void)
+{
+	if (ready_count <= coming)
+		return;
+	if (!list_empty(&idle_workers)) {
+		struct worker *w = container_of(idle_workers.prev, struct worker, idle_link);
+		list_remove(&w->idle_link);
+		w->woken = true;
+		coming++;
+		pthread_cond_signal(&w->wake);
+	} else if (threads < __atomic_load_n(&config.max_threads, __ATOMIC_RELAXED)) {
+		spawn_worker();		/* on failure, an existing worker serves it */
+	}
+}
+
 static void *
-worker_main(void *arg)
+worker_main(void *unused)
 {
 	struct worker self;
 	pthread_condattr_t attributes;
@@ -80,134 +121,185 @@ worker_main(void *arg)
 	pthread_condattr_destroy(&attributes);
 	list_init(&self.idle_link);
 
-	pthread_mutex_lock(&engine_lock);
+	pthread_mutex_lock(&pool_lock);
 	coming--;
 	for (;;) {
 		struct request *req = take_ready();
 		if (req) {
-			req->state = REQUEST_RUNNING;
-			pthread_mutex_unlock(&engine_lock);
+			request_set_state(req, REQUEST_RUNNING);
+			wake_one();	/* the rest of a batch: the next worker */
+			pthread_mutex_unlock(&pool_lock);
 			ssize_t rc = request_execute(req);
-			if (rc == -EAGAIN && req->polled) {
-				/* Its data went to another reader: wait again. */
-				pthread_mutex_lock(&engine_lock);
-				if (!poller_start(req)) {
-					req->polled = false;
-					req->state = REQUEST_READY;
-					pool_start(req);
-				}
-				continue;
-			}
-			engine_finish(req, rc < 0 ? -1 : rc, rc < 0 ? (int)-rc : 0);
-			pthread_mutex_lock(&engine_lock);
+			req->result = rc < 0 ? -1 : rc;
+			req->error = rc < 0 ? (int)-rc : 0;
+			backend_completion(&req, 1);
+			pthread_mutex_lock(&pool_lock);
 			continue;
 		}
 
 		struct timespec deadline;
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += config.idle_seconds;
+		deadline.tv_sec += __atomic_load_n(&config.idle_seconds, __ATOMIC_RELAXED);
 		self.woken = false;
 		list_append(&idle_workers, &self.idle_link);
 		while (!self.woken) {
-			if (pthread_cond_timedwait(&self.wake, &engine_lock, &deadline) == ETIMEDOUT)
+			if (pthread_cond_timedwait(&self.wake, &pool_lock, &deadline) == ETIMEDOUT)
 				break;
 		}
 		if (self.woken) {
 			coming--;
 		} else {
 			list_remove(&self.idle_link);
-			/* The poller's reads come to the pool once readable:
+			/* Staged requests and the poller's reads come here later:
 			 * one worker stays for them. */
-			if (ready_count == 0 && (threads > 1 || !poller_waiting()))
+			bool wanted = __atomic_load_n(&staged_count, __ATOMIC_ACQUIRE) > 0 ||
+				      __atomic_load_n(&poller_holds, __ATOMIC_ACQUIRE) > 0;
+			if (ready_count == 0 && (threads > 1 || !wanted))
 				break;
 		}
 	}
-	threads--;
+	__atomic_store_n(&threads, threads - 1, __ATOMIC_RELAXED);
 	STATS_ADD(threads, -1ULL);
-	pthread_mutex_unlock(&engine_lock);
+	pthread_mutex_unlock(&pool_lock);
 	pthread_cond_destroy(&self.wake);
 	return NULL;
 }
 
 int
-library_thread_start(void *(*main)(void *))
-{
-	pthread_attr_t attributes;
-	sigset_t all;
-	pthread_t thread;
-
-	sigfillset(&all);
-	if (pthread_attr_init(&attributes) != 0)
-		return EAGAIN;
-	int rc = pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-	if (rc == 0)
-		rc = pthread_attr_setsigmask_np(&attributes, &all);
-	if (rc == 0)
-		rc = FAULT(FAULT_THREAD_CREATE) ? EAGAIN
-			: pthread_create(&thread, &attributes, main, NULL);
-	pthread_attr_destroy(&attributes);
-	return rc == 0 ? 0 : EAGAIN;
-}
-
-/* Called under engine_lock; the new worker waits for the lock to start. */
-static int
-spawn_worker(void)
-{
-	if (library_thread_start(worker_main) != 0)
-		return EAGAIN;
-	threads++;
-	coming++;
-	STATS_PEAK(peak_threads, STATS_ADD(threads, 1));
-	return 0;
-}
-
-int
 pool_reserve(void)
 {
+	if (__atomic_load_n(&threads, __ATOMIC_RELAXED) > 0)
+		return 0;
+	pthread_mutex_lock(&pool_lock);
 	if (!lists_ready)
 		init_lists();
-	if (threads > 0)
-		return 0;
-	return spawn_worker();
+	int rc = threads > 0 ? 0 : spawn_worker();
+	pthread_mutex_unlock(&pool_lock);
+	return rc;
 }
 
 void
-pool_start(struct request *req)
+pool_hold_worker(int change)
 {
-	int priority = req->priority;
-	if (priority < 0 || priority > AIO_PRIO_DELTA_MAX)
-		priority = AIO_PRIO_DELTA_MAX;
-	list_append(&ready[priority], &req->backend_link);
-	ready_count++;
-	if (ready_count <= coming)
-		return;		/* a worker on its way will take it */
-	if (!list_empty(&idle_workers)) {
-		struct worker *w = container_of(idle_workers.prev, struct worker, idle_link);
-		list_remove(&w->idle_link);
-		w->woken = true;
-		coming++;
-		pthread_cond_signal(&w->wake);
-	} else if (threads < config.max_threads) {
-		/* On failure the request waits for a worker that exists. */
-		spawn_worker();
-	}
+	__atomic_add_fetch(&poller_holds, change, __ATOMIC_RELEASE);
 }
 
-bool
-pool_withdraw(struct request *req)
+static enum start_result
+pool_start(struct request *req)
 {
-	if (req->state != REQUEST_READY)
-		return false;
-	list_remove(&req->backend_link);
-	ready_count--;
+	unsigned lane = req->lane >= 0 ? (unsigned)req->lane : 0;
+	__atomic_add_fetch(&staged_count, 1, __ATOMIC_RELEASE);
+	stack_push(&staged[lane], req, req);
+	return START_TAKEN;
+}
+
+/* Under pool_lock: requests, newest first, to the ready lists in order. */
+static int
+make_ready(struct request *newest)
+{
+	struct request *oldest = NULL;
+	int count = 0;
+	while (newest) {
+		struct request *next = newest->next;
+		newest->next = oldest;
+		oldest = newest;
+		newest = next;
+		count++;
+	}
+	for (struct request *req = oldest; req; req = req->next) {
+		int priority = req->priority;
+		if (priority < 0 || priority > AIO_PRIO_DELTA_MAX)
+			priority = AIO_PRIO_DELTA_MAX;
+		list_append(&ready[priority], &req->backend_link);
+		ready_count++;
+	}
+	return count;
+}
+
+/* Under pool_lock: lane's staged requests to the ready lists. */
+static int
+take_staged(unsigned lane)
+{
+	struct request *newest = stack_take_all(&staged[lane]);
+	if (!lists_ready)
+		init_lists();
+	int count = make_ready(newest);
+	__atomic_sub_fetch(&staged_count, count, __ATOMIC_RELEASE);
+	return count;
+}
+
+static bool
+pool_flush(unsigned lane, unsigned flags)
+{
+	if (!__atomic_load_n(&staged[lane], __ATOMIC_RELAXED))
+		return true;
+	if (flags & FLUSH_MAY_BLOCK)
+		pthread_mutex_lock(&pool_lock);
+	else if (pthread_mutex_trylock(&pool_lock) != 0)
+		return false;		/* the flusher or the next call will */
+	int count = take_staged(lane);
+	if (threads == 0)
+		spawn_worker();
+	struct request *stranded = NULL;
+	if (threads == 0) {
+		/* No worker, and none to be had: they end with EAGAIN. */
+		struct request *req;
+		while ((req = take_ready())) {
+			request_set_state(req, REQUEST_RUNNING);
+			req->next = stranded;
+			stranded = req;
+		}
+	}
+	wake_one();
+	pthread_mutex_unlock(&pool_lock);
+	if (count)
+		LANE_STATS_ADD(lane, submit_calls, 1);
+	while (stranded) {
+		struct request *req = stranded;
+		stranded = req->next;
+		req->result = -1;
+		req->error = EAGAIN;
+		backend_completion(&req, 1);
+	}
 	return true;
 }
 
-void
+/* Under the request's queue lock: nothing here completes a request. */
+static enum cancel_result
+pool_cancel(struct request *req)
+{
+	pthread_mutex_lock(&pool_lock);
+	/* Still staged: to the ready lists first, then take it back. */
+	if (take_staged(req->lane >= 0 ? (unsigned)req->lane : 0))
+		wake_one();
+	enum cancel_result answer = CANCEL_RUNNING;
+	if (request_state(req) == REQUEST_READY) {
+		list_remove(&req->backend_link);
+		ready_count--;
+		answer = CANCEL_WITHDRAWN;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return answer;
+}
+
+static void
 pool_after_fork_child(void)
 {
+	pthread_mutex_init(&pool_lock, NULL);
 	init_lists();
 	ready_count = 0;
 	threads = 0;
 	coming = 0;
+	poller_holds = 0;
+	staged_count = 0;
+	for (unsigned i = 0; i < LANES_MAX; i++)
+		staged[i] = NULL;
 }
+
+const struct backend pool_backend = {
+	.name = "threads",
+	.start = pool_start,
+	.flush = pool_flush,
+	.cancel = pool_cancel,
+	.after_fork_child = pool_after_fork_child,
+};

@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "support.h"
 
 static struct stats private_stats;
 struct stats *stats_live = &private_stats;
@@ -82,18 +82,23 @@ format_stats(struct line *line, const struct stats *s, long pid)
 	add_number(line, (unsigned long long)pid);
 	add_text(line, "]: backend=");
 	add_text(line, config_backend_name(s->backend));
-#define FIELD(name) do { add_text(line, " " #name "="); \
-		add_number(line, __atomic_load_n(&s->name, __ATOMIC_RELAXED)); } while (0)
-	FIELD(reads);
-	FIELD(writes);
-	FIELD(syncs);
-	FIELD(completed);
-	FIELD(failed);
-	FIELD(cancelled);
-	FIELD(notifications);
-	FIELD(peak_in_flight);
-	FIELD(peak_threads);
-	FIELD(completed_at_submission);
+#define FIELD(name, value) do { add_text(line, " " #name "="); add_number(line, (value)); } while (0)
+#define LANES(name) FIELD(name, STATS_SUM(s, name))
+#define GLOBAL(name) FIELD(name, __atomic_load_n(&s->name, __ATOMIC_RELAXED))
+	LANES(reads);
+	LANES(writes);
+	LANES(syncs);
+	LANES(completed);
+	LANES(failed);
+	LANES(cancelled);
+	GLOBAL(notifications);
+	LANES(peak_in_flight);
+	GLOBAL(peak_threads);
+	LANES(completed_at_submission);
+	LANES(submit_calls);
+	GLOBAL(lock_waits);
+#undef GLOBAL
+#undef LANES
 #undef FIELD
 	add_text(line, "\n");
 }

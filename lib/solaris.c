@@ -18,7 +18,9 @@
  * Such a handler may call aiowait, as on Solaris.  So solaris_lock is only
  * ever held with every signal blocked: a handler can never interrupt its
  * holder in the same thread, and aiowait never settles io_uring completions
- * itself (that takes the engine's lock), it only waits.
+ * itself (that takes the core's locks): it publishes what the rings hold,
+ * and while it waits the reaper settles this domain's requests at once
+ * (collect_waiting).
  *
  * Locking: solaris_lock guards the table of requests in flight (by result
  * buffer), the FIFO of finished ones and the count of outstanding requests
@@ -29,7 +31,7 @@
  *
  * Fork: the child has nothing outstanding.  Its requests in flight read -1
  * and ECANCELED in their result buffers; their structures are freed at the
- * child's next aioread, aiowrite or aiocancel, once the engine has let go
+ * child's next aioread, aiowrite or aiocancel, once the core has let go
  * of their aiocbs.
  */
 #include "config.h"
@@ -45,11 +47,12 @@
 #include <unistd.h>
 
 #include "aio-posix/asynch.h"
-#include "engine.h"
+#include "api.h"
+#include "finish.h"
 #include "fault.h"
 
 struct solaris_request {
-	struct aiocb cb;		/* first: the engine knows only this */
+	struct aiocb cb;		/* first: the core knows only this */
 	aio_result_t *result;
 	struct solaris_request *next;	/* in a bucket, the FIFO or to_free */
 	int users;			/* aiocancel calls holding it */
@@ -235,7 +238,7 @@ submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t 
 
 	/* In progress before the request can finish, even at submission. */
 	set_result(result, AIO_INPROGRESS, 0);
-	if (request_submit(&req->cb, op, REQUEST_SOLARIS) == 0)
+	if (submit_aiocb(&req->cb, op, 0, REQUEST_SOLARIS) == 0)
 		return 0;
 	int error = errno;
 	lock(&saved);
@@ -289,6 +292,12 @@ solaris_request_finished(struct aiocb *cb, ssize_t value, int error)
 	waitpoint_wake(&solaris_point);
 }
 
+static void
+leave_wait(void *unused)
+{
+	waitpoint_leave(&solaris_point);
+}
+
 AIO_EXPORT aio_result_t *
 aiowait(const struct timeval *timeout)
 {
@@ -304,12 +313,14 @@ aiowait(const struct timeval *timeout)
 		return (aio_result_t *)-1;
 	}
 	int rc = 0;
+	aio_result_t *result = NULL;
+	waitpoint_enter(&solaris_point);
+	pthread_cleanup_push(leave_wait, NULL);
 	for (;;) {
 		int seen = waitpoint_seen(&solaris_point);
 		sigset_t saved;
 		lock(&saved);
 		struct solaris_request *req = done_head;
-		aio_result_t *result = NULL;
 		if (req) {
 			done_head = req->next;
 			if (!done_head)
@@ -322,20 +333,25 @@ aiowait(const struct timeval *timeout)
 		bool none = outstanding == 0;
 		unlock(&saved);
 		if (result)
-			return result;
+			break;
 		if (none) {
 			errno = EINVAL;		/* no outstanding request */
-			return (aio_result_t *)-1;
+			result = (aio_result_t *)-1;
+			break;
 		}
 		if (rc == EINTR) {
 			errno = EINTR;
-			return (aio_result_t *)-1;
+			result = (aio_result_t *)-1;
+			break;
 		}
 		if (deadline.poll || rc == ETIMEDOUT)
-			return NULL;
-		/* Perhaps in a SIGIO handler: no settling here (see the top). */
+			break;
+		/* Perhaps in a SIGIO handler: no settling here (see the top),
+		 * only what is async-signal-safe. */
 		rc = waitpoint_sleep(&solaris_point, seen, &deadline, false);
 	}
+	pthread_cleanup_pop(1);
+	return result;
 }
 
 AIO_EXPORT int

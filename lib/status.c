@@ -1,20 +1,23 @@
 /* status.c: aio_error and aio_return.
  *
- * Both are async-signal-safe: they read the aiocb, no lock, no allocation.
- * __error_code is loaded with acquire, pairing with the release store that
- * publishes a completion (abi.h), so the return value read after it is the
- * final one.  aio_error of a request in progress also reaps the ring's
- * completions when nobody else is (uring_reap, lock-free), so a program
- * that polls sees its result without waiting for another thread.
+ * Both are async-signal-safe: they read the aiocb, take no lock that could
+ * be waited for, allocate nothing.  __error_code is loaded with acquire,
+ * pairing with the release store that publishes a completion (abi.h), so
+ * the return value read after it is the final one.  aio_error of a request
+ * in progress hands on what its lane staged and reaps its ring's
+ * completions when nobody else is, so a program that polls sees its result
+ * without waiting for another thread.
  *
  * An aiocb that was never submitted gives EINVAL.  A finished one keeps its
- * result: aio_return may be called more than once, as with glibc.
+ * result: aio_return may be called more than once, as with glibc; the first
+ * call tells the lane the request is collected (lane.c's staging decision).
  */
 #include "config.h"
 
 #include <errno.h>
 
-#include "engine.h"
+#include "backend.h"
+#include "lane.h"
 
 AIO_EXPORT int
 aio_error(const struct aiocb *aiocbp)
@@ -26,8 +29,14 @@ aio_error(const struct aiocb *aiocbp)
 	}
 	int error = abi_error_code(aiocbp);
 	if (error == EINPROGRESS) {
-		/* Its completion may be waiting in the ring: reap it. */
-		uring_reap();
+		/* It may be staged, or its completion waiting in the ring. */
+		int lane = abi_lane(aiocbp);
+		if (lane >= 0 && lane < LANES_MAX) {
+			lane_note_wait();
+			if (__atomic_load_n(&lanes[lane].staged_tick, __ATOMIC_RELAXED))
+				lane_flush_index((unsigned)lane, 0);
+			uring_reap((unsigned)lane);
+		}
 		error = abi_error_code(aiocbp);
 	}
 	return error;
@@ -47,6 +56,11 @@ aio_return(struct aiocb *aiocbp)
 		/* POSIX leaves this undefined; say so rather than invent a value. */
 		errno = EINPROGRESS;
 		return -1;
+	}
+	unsigned flags = abi_flags(aiocbp);
+	if (!(flags & ABI_RETURNED)) {
+		abi_set_flags(aiocbp, flags | ABI_RETURNED);
+		lane_note_returned(abi_lane(aiocbp));
 	}
 	/* Collected: the process-wide waiters no longer return it (collect.h). */
 	collect_note_return(aiocbp);

@@ -1,21 +1,15 @@
-/* suspend.c: aio_suspend, and the futex its waiters sleep on.
+/* suspend.c: aio_suspend.
  *
- * One process-wide futex word, completion_count, goes up by one whenever any
- * request finishes.  A waiter registers in waiter_count, reads the count,
- * checks its aiocbs, and sleeps only while the count is unchanged.  A
- * finisher publishes its result (release), bumps the count, and makes the
- * wake system call only when waiter_count says someone may sleep.  All four
- * accesses are sequentially consistent, so either the finisher sees the
- * waiter registered and wakes it, or the waiter sees the new count (and,
- * through it, the published result) and does not sleep.  A waiter whose
- * every entry is in the io_uring ring sleeps there instead, woken by the
- * kernel (uring_wait), and does not register: finishers then skip the
- * wake system call.
+ * It first hands on what the entries' lanes staged (lock-free, or with a
+ * lock it only tries), then sleeps: in a ring itself when every entry still
+ * in flight is in the ring of one lane, so that the kernel wakes it
+ * directly and the staged batch is submitted by the same system call
+ * (uring_wait); otherwise on the futex of publish.c.
  *
- * No lock and no allocation anywhere on the waiting side: aio_suspend is
- * async-signal-safe.  It is also a cancellation point: the thread accepts
- * cancellation only while it sleeps, and a cleanup handler takes it out of
- * waiter_count.
+ * No lock that could be waited for and no allocation anywhere: aio_suspend
+ * is async-signal-safe.  It is also a cancellation point: the thread
+ * accepts cancellation only while it sleeps, and a cleanup handler takes it
+ * off the futex's waiters.
  *
  * The sleep always has an absolute CLOCK_MONOTONIC deadline, even when the
  * caller gave no timeout, because the kernel then reports a caught signal as
@@ -25,78 +19,59 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
-#include "engine.h"
+#include "api.h"
+#include "backend.h"
 #include "futex.h"
+#include "lane.h"
+#include "publish.h"
 
-static int completion_count;
-static int waiter_count;
-
-void
-suspend_wake_all(void)
-{
-	__atomic_fetch_add(&completion_count, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&waiter_count, __ATOMIC_SEQ_CST) > 0)
-		futex_wake_all(&completion_count);
-}
-
-void
-suspend_after_fork_child(void)
-{
-	__atomic_store_n(&waiter_count, 0, __ATOMIC_RELAXED);
-}
-
-bool
-suspend_any_done(const struct aiocb *const list[], int count)
-{
-	for (int i = 0; i < count; i++) {
-		const struct aiocb *cb = list[i];
-		if (cb && (!abi_was_submitted(cb) || abi_error_code(cb) != EINPROGRESS))
-			return true;
-	}
-	return false;
-}
+/* Far enough to mean "no deadline", near enough that the CLOCK_MONOTONIC
+ * deadline does not overflow time_t: a century, or 2^30 seconds (34 years)
+ * where the library's time_t has 32 bits (ILP32, see abi.h). */
+#define FOREVER_SECONDS \
+	(sizeof(time_t) < 8 ? (INT64_C(1) << 30) : INT64_C(60) * 60 * 24 * 365 * 100)
 
 static void
 leave_waiters(void *registered)
 {
-	if (*(bool *)registered)
-		__atomic_fetch_sub(&waiter_count, 1, __ATOMIC_SEQ_CST);
+	publish_unregister(registered);
 }
 
-/* The futex wait, registered in waiter_count only meanwhile: a thread
- * asleep in the ring is woken by the kernel, and a finisher need not make
- * the wake system call for it.  0, EINTR, ETIMEDOUT, EAGAIN. */
+/* Hand on what the lanes of the entries in flight staged; returns the one
+ * lane they all went through, or -1. */
 static int
-futex_wait_registered(const struct aiocb *const list[], int nent,
-		      const struct timespec *deadline, bool *registered)
+flush_lanes_of(const struct aiocb *const list[], int count)
 {
-	__atomic_fetch_add(&waiter_count, 1, __ATOMIC_SEQ_CST);
-	*registered = true;
-	int seen = __atomic_load_n(&completion_count, __ATOMIC_SEQ_CST);
-	int rc = 0;
-	if (!suspend_any_done(list, nent)) {
-		int old_type;
-		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
-		rc = futex_wait_until(&completion_count, seen, deadline);
-		pthread_setcanceltype(old_type, NULL);
+	unsigned done = 0;
+	int common = -2;
+	for (int i = 0; i < count; i++) {
+		const struct aiocb *cb = list[i];
+		if (!cb || abi_error_code(cb) != EINPROGRESS)
+			continue;
+		int lane = abi_lane(cb);
+		if (lane < 0 || lane >= LANES_MAX) {
+			common = -1;
+			continue;
+		}
+		common = common == -2 || common == lane ? lane : -1;
+		if (!(done & (1u << lane))) {
+			done |= 1u << lane;
+			if (__atomic_load_n(&lanes[lane].staged_tick, __ATOMIC_RELAXED))
+				lane_flush_index((unsigned)lane, 0);
+		}
 	}
-	*registered = false;
-	__atomic_fetch_sub(&waiter_count, 1, __ATOMIC_SEQ_CST);
-	return rc;
+	return common < 0 ? -1 : common;
 }
 
-/* Far enough to mean "no deadline", near enough not to overflow. */
-#define FOREVER_SECONDS (60L * 60 * 24 * 365 * 100)
-
-AIO_EXPORT int
-aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+int
+suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout)
 {
-	ABI_FORGET_NONNULL(list);
 	if (nent < 0 || (nent > 0 && !list) ||
-	    (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-			 timeout->tv_nsec >= 1000000000L))) {
+	    (timeout && (timeout->seconds < 0 || timeout->nanoseconds < 0 ||
+			 timeout->nanoseconds >= 1000000000L))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -113,39 +88,52 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	if (!waitable)
 		return 0;	/* nothing listed is in flight: nothing to wait for */
 	pthread_testcancel();
+	lane_note_wait();
 
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	if (timeout) {
-		if (timeout->tv_sec > FOREVER_SECONDS)
-			deadline.tv_sec += FOREVER_SECONDS;
+		if (timeout->seconds > FOREVER_SECONDS)
+			deadline.tv_sec += (time_t)FOREVER_SECONDS;
 		else
-			deadline.tv_sec += timeout->tv_sec;
-		deadline.tv_nsec += timeout->tv_nsec;
+			deadline.tv_sec += (time_t)timeout->seconds;
+		deadline.tv_nsec += timeout->nanoseconds;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
 		}
 	} else {
-		deadline.tv_sec += FOREVER_SECONDS;
+		deadline.tv_sec += (time_t)FOREVER_SECONDS;
 	}
 
 	int result = 0, error = 0;
 	bool registered = false;
 	pthread_cleanup_push(leave_waiters, &registered);
 	for (;;) {
-		if (suspend_any_done(list, nent))
+		if (publish_any_done(list, nent))
 			break;
+		int lane = flush_lanes_of(list, nent);
 		/* In the ring when it can, to be woken by the kernel itself. */
-		int rc = uring_wait(list, nent, &deadline);
-		if (rc == ENOTSUP)
-			rc = futex_wait_registered(list, nent, &deadline, &registered);
+		int rc = lane >= 0 ? uring_wait((unsigned)lane, list, nent, &deadline) : ENOTSUP;
+		if (rc == ENOTSUP) {
+			if (lane >= 0)
+				uring_reap((unsigned)lane);
+			int seen;
+			const int *word = publish_wait_begin(&registered, &seen);
+			if (!publish_any_done(list, nent)) {
+				int old_type;
+				pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
+				rc = futex_wait_until(word, seen, &deadline);
+				pthread_setcanceltype(old_type, NULL);
+			}
+			publish_unregister(&registered);
+		}
 		if (rc != EINTR && rc != ETIMEDOUT)
 			continue;	/* woken, or the count moved on: look again */
-		if (suspend_any_done(list, nent))
+		if (publish_any_done(list, nent))
 			break;
 		if (rc == ETIMEDOUT && !timeout) {
-			deadline.tv_sec += FOREVER_SECONDS;	/* a century passed */
+			deadline.tv_sec += (time_t)FOREVER_SECONDS;	/* a century passed */
 			continue;
 		}
 		result = -1;
@@ -156,5 +144,15 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 	if (result)
 		errno = error;
 	return result;
+}
+
+AIO_EXPORT int
+aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *timeout)
+{
+	ABI_FORGET_NONNULL(list);
+	struct abi_timeout wide;
+	if (timeout)
+		wide = (struct abi_timeout){ timeout->tv_sec, timeout->tv_nsec };
+	return suspend_wait(list, nent, timeout ? &wide : NULL);
 }
 AIO_EXPORT_64(aio_suspend, int, (const struct aiocb64 *const[], int, const struct timespec *));

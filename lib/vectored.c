@@ -13,7 +13,7 @@
  *
  * At the file offset (AIO_OP2_FOFFSET, LIO_FOFFSET) a request runs as
  * read()/write() do, and advances the offset; such requests keep their
- * order on their fd (the engine's FIFO, as for O_APPEND writes), so a
+ * order on their fd (queue.c's FIFO, as for O_APPEND writes), so a
  * program that queues several reads at the offset gets consecutive ranges,
  * in order.  aio_offset is ignored.
  *
@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #include "aio-posix.h"
-#include "engine.h"
+#include "api.h"
+#include "backend.h"
 #include "fault.h"
 
 /* Copy count iovecs from the program's array; EFAULT if it is not there. */
@@ -98,27 +99,27 @@ request_execute_extension(const struct request *req)
 	if (req->op == OP_READ) {
 		if (req->polled) {
 			/* As request_execute's stream read: never wait. */
-			ssize_t rc = preadv2(req->io_fd, spans, count, -1, RWF_NOWAIT);
+			ssize_t rc = preadv64v2(req->io_fd, spans, count, -1, RWF_NOWAIT);
 			if (rc >= 0 || errno != EOPNOTSUPP)
 				return rc;
 		}
 		return at_position ? readv(req->io_fd, spans, count)
-				   : preadv(req->io_fd, spans, count, req->offset);
+				   : preadv64(req->io_fd, spans, count, req->offset);
 	}
 	return at_position ? writev(req->io_fd, spans, count)
-			   : pwritev(req->io_fd, spans, count, req->offset);
+			   : pwritev64(req->io_fd, spans, count, req->offset);
 }
 
 AIO_EXPORT int
 aio_readv(struct aiocb *aiocbp)
 {
-	return request_submit(aiocbp, OP_READ, REQUEST_VECTORED);
+	return submit_aiocb(aiocbp, OP_READ, 0, REQUEST_VECTORED);
 }
 
 AIO_EXPORT int
 aio_writev(struct aiocb *aiocbp)
 {
-	return request_submit(aiocbp, OP_WRITE, REQUEST_VECTORED);
+	return submit_aiocb(aiocbp, OP_WRITE, 0, REQUEST_VECTORED);
 }
 
 /* aio_read2's and aio_write2's work: their flags as request flags. */
@@ -129,9 +130,9 @@ submit2(struct aiocb *aiocbp, enum request_op op, int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	return request_submit(aiocbp, op,
-			      (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
-			      (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
+	return submit_aiocb(aiocbp, op, 0,
+			    (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
+			    (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
 }
 
 AIO_EXPORT int
@@ -149,5 +150,5 @@ aio_write2(struct aiocb *aiocbp, int flags)
 AIO_EXPORT int
 aio_mlock(struct aiocb *aiocbp)
 {
-	return request_submit(aiocbp, OP_MLOCK, 0);
+	return submit_aiocb(aiocbp, OP_MLOCK, 0, 0);
 }

@@ -8,7 +8,8 @@ control_tests = \
 	tests/test-listio \
 	tests/test-notify \
 	tests/test-fork \
-	tests/test-pool
+	tests/test-pool \
+	tests/test-submission
 
 check_PROGRAMS += $(control_tests)
 TESTS += $(control_tests)
@@ -36,3 +37,7 @@ tests_test_fork_LDADD = $(TEST_LIBS)
 tests_test_pool_SOURCES = tests/test-pool.c tests/control-util.h
 tests_test_pool_CFLAGS = $(TEST_CFLAGS)
 tests_test_pool_LDADD = $(TEST_LIBS)
+
+tests_test_submission_SOURCES = tests/test-submission.c tests/control-util.h
+tests_test_submission_CFLAGS = $(TEST_CFLAGS)
+tests_test_submission_LDADD = $(TEST_LIBS)

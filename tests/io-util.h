@@ -77,11 +77,11 @@ io_read_all(int fd, void *buffer, size_t length)
 }
 
 static inline void
-io_pread_all(int fd, void *buffer, size_t length, off_t offset)
+io_pread_all(int fd, void *buffer, size_t length, off64_t offset)
 {
 	char *p = buffer;
 	while (length > 0) {
-		ssize_t n = pread(fd, p, length, offset);
+		ssize_t n = pread64(fd, p, length, offset);
 		if (n < 0 && errno == EINTR)
 			continue;
 		ck_assert_msg(n > 0, "pread: %s", n == 0 ? "unexpected end of file" : strerror(errno));
@@ -92,11 +92,11 @@ io_pread_all(int fd, void *buffer, size_t length, off_t offset)
 }
 
 static inline void
-io_pwrite_all(int fd, const void *buffer, size_t length, off_t offset)
+io_pwrite_all(int fd, const void *buffer, size_t length, off64_t offset)
 {
 	const char *p = buffer;
 	while (length > 0) {
-		ssize_t n = pwrite(fd, p, length, offset);
+		ssize_t n = pwrite64(fd, p, length, offset);
 		if (n < 0 && errno == EINTR)
 			continue;
 		ck_assert_msg(n > 0, "pwrite: %s", strerror(errno));
@@ -106,11 +106,13 @@ io_pwrite_all(int fd, const void *buffer, size_t length, off_t offset)
 	}
 }
 
-static inline off_t
+/* Offsets and sizes are 64 bits wide in every build (the *64 names reach
+ * beyond 2 GiB even where off_t has 32 bits). */
+static inline off64_t
 io_file_size(int fd)
 {
-	struct stat st;
-	ck_assert_int_eq(fstat(fd, &st), 0);
+	struct stat64 st;
+	ck_assert_int_eq(fstat64(fd, &st), 0);
 	return st.st_size;
 }
 

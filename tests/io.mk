@@ -40,15 +40,28 @@ tests_test_stress_LDADD = $(TEST_LIBS)
 
 # Helpers run by test-preload: one program from one source, built against the
 # system <aio.h> only.  plain-aio-program links nothing but libc (glibc 2.34+
-# has aio in libc); linked-aio-program links libaio-posix.
-check_PROGRAMS += tests/plain-aio-program tests/linked-aio-program
+# has aio in libc); linked-aio-program links libaio-posix.  The same for
+# versioned-aio-program, which calls the oldest symbol versions (it reads
+# the version table of lib/abi.h, nothing else of the library).
+check_PROGRAMS += tests/plain-aio-program tests/linked-aio-program \
+	tests/versioned-aio-program tests/linked-versioned-aio-program
 
-tests_plain_aio_program_SOURCES = tests/plain-aio-program.c
+tests_versioned_aio_program_SOURCES = tests/versioned-aio-program.c tests/aiocb-util.h
+tests_versioned_aio_program_CPPFLAGS = -I$(top_srcdir)/lib
+tests_versioned_aio_program_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
+tests_versioned_aio_program_LDADD =
+
+tests_linked_versioned_aio_program_SOURCES = tests/versioned-aio-program.c tests/aiocb-util.h
+tests_linked_versioned_aio_program_CPPFLAGS = -I$(top_srcdir)/lib
+tests_linked_versioned_aio_program_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
+tests_linked_versioned_aio_program_LDADD = lib/libaio-posix.la
+
+tests_plain_aio_program_SOURCES = tests/plain-aio-program.c tests/aiocb-util.h
 tests_plain_aio_program_CPPFLAGS =
-tests_plain_aio_program_CFLAGS = $(AM_CFLAGS)
+tests_plain_aio_program_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
 tests_plain_aio_program_LDADD =
 
-tests_linked_aio_program_SOURCES = tests/plain-aio-program.c
+tests_linked_aio_program_SOURCES = tests/plain-aio-program.c tests/aiocb-util.h
 tests_linked_aio_program_CPPFLAGS =
-tests_linked_aio_program_CFLAGS = $(AM_CFLAGS)
+tests_linked_aio_program_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
 tests_linked_aio_program_LDADD = lib/libaio-posix.la

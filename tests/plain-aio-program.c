@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aiocb-util.h"
+
 static int
 wait_for(struct aiocb *cb)
 {
@@ -42,21 +44,11 @@ round_trip(void)
 		out[i] = (char)(i * 31 + 7);
 
 	struct aiocb cb;
-	memset(&cb, 0, sizeof cb);
-	cb.aio_fildes = fd;
-	cb.aio_buf = out;
-	cb.aio_nbytes = sizeof out;
-	cb.aio_offset = 100;
-	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	test_prepare(&cb, fd, out, sizeof out, 100);
 	if (aio_write(&cb) != 0 || wait_for(&cb) != 0 || aio_return(&cb) != (ssize_t)sizeof out)
 		goto fail;
 
-	memset(&cb, 0, sizeof cb);
-	cb.aio_fildes = fd;
-	cb.aio_buf = in;
-	cb.aio_nbytes = sizeof in;
-	cb.aio_offset = 100;
-	cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+	test_prepare(&cb, fd, in, sizeof in, 100);
 	if (aio_read(&cb) != 0 || wait_for(&cb) != 0 || aio_return(&cb) != (ssize_t)sizeof in)
 		goto fail;
 	if (memcmp(in, out, sizeof in) != 0)
@@ -66,15 +58,6 @@ round_trip(void)
 fail:
 	close(fd);
 	return -1;
-}
-
-static const char *
-object_of(void *address)
-{
-	Dl_info info;
-	if (address == NULL || dladdr(address, &info) == 0 || info.dli_fname == NULL)
-		return "unknown";
-	return info.dli_fname;
 }
 
 int

@@ -15,7 +15,7 @@ TESTS += tests/stress-run.test tests/test-bad-input
 EXTRA_DIST += tests/stress-run.test
 
 tests_stress_SOURCES = tests/stress.c
-tests_stress_CFLAGS = $(AM_CFLAGS)
+tests_stress_CFLAGS = $(AM_CFLAGS) $(TEST_ABI_CPPFLAGS)
 tests_stress_LDADD = lib/libaio-posix.la
 
 tests_test_bad_input_SOURCES = tests/test-bad-input.c tests/testutil.h
@@ -43,7 +43,8 @@ soak: tests/stress$(EXEEXT)
 	done; exit $$status
 
 # The fuzzer: clang, libFuzzer, ASan and UBSan, with the library's sources
-# (and its fault points) compiled in.  Not part of 'make check'.
+# (and its fault points) compiled in, without symbol versions (a program
+# has no version script).  Not part of 'make check'.
 # NULL is passed where <aio.h> says nonnull on purpose: UBSan may not object.
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
@@ -59,7 +60,8 @@ tests/fuzz/fuzz-aiocb$(EXEEXT): tests/fuzz/fuzz-aiocb.c $(lib_libaio_posix_la_SO
 	$(AM_V_CC)sources=; for f in $(lib_libaio_posix_la_SOURCES); do \
 	  case $$f in *.c) sources="$$sources $(srcdir)/$$f";; esac; done; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -std=gnu11 -pthread -DHAVE_CONFIG_H \
-	  -DAIO_POSIX_FAULT_INJECTION=1 -I. -I$(srcdir)/include -I$(srcdir)/lib $(LIBURING_CFLAGS) \
+	  -DAIO_POSIX_FAULT_INJECTION=1 -DAIO_POSIX_UNVERSIONED=1 \
+	  -I. -I$(srcdir)/include -I$(srcdir)/lib $(LIBURING_CFLAGS) \
 	  -o $@ $(srcdir)/tests/fuzz/fuzz-aiocb.c $$sources $(URING_STATIC_LIBS)
 
 # The corpus grows in the build tree; the seeds come from the source tree.

@@ -330,30 +330,39 @@ record_check(const unsigned char *p, int stream)
 
 /* --- notifications -------------------------------------------------------- */
 
-/* sigev_value: thread (8 bits), list flag (1), index (15), serial (32). */
+/* sigev_value: thread, list flag, index and serial, in a pointer's bits:
+ * 8, 1, 15 and 32 of them on LP64; 6, 1, 5 and 20 on ILP32, where a serial
+ * repeats only after 2^20 requests of one thread, long after NOTE_WAIT. */
+#define NOTE_SERIAL_BITS (sizeof(void *) == 8 ? 32 : 20)
+#define NOTE_INDEX_BITS (sizeof(void *) == 8 ? 15 : 5)
+#define NOTE_SERIAL_MASK ((uint32_t)((UINT64_C(1) << NOTE_SERIAL_BITS) - 1))
+_Static_assert(SLOTS <= 32 && LISTS <= 32 && MAX_THREADS <= 64, "the fields fit in 32 bits");
+
 static union sigval
 note_value(int thread, bool list, int index, uint32_t serial)
 {
 	union sigval v;
-	v.sival_ptr = (void *)(uintptr_t)((uint64_t)thread << 56 | (uint64_t)list << 55 |
-					  (uint64_t)index << 32 | serial);
+	uintptr_t bits = (uintptr_t)thread << (NOTE_SERIAL_BITS + NOTE_INDEX_BITS + 1) |
+			 (uintptr_t)list << (NOTE_SERIAL_BITS + NOTE_INDEX_BITS) |
+			 (uintptr_t)index << NOTE_SERIAL_BITS | (serial & NOTE_SERIAL_MASK);
+	v.sival_ptr = (void *)bits;
 	return v;
 }
 
 static void
 note_arrived(union sigval v)
 {
-	uint64_t bits = (uint64_t)(uintptr_t)v.sival_ptr;
-	int thread = (int)(bits >> 56);
-	bool list = bits >> 55 & 1;
-	int index = (int)(bits >> 32 & 0x7fff);
-	uint32_t serial = (uint32_t)bits;
+	uintptr_t bits = (uintptr_t)v.sival_ptr;
+	int thread = (int)(bits >> (NOTE_SERIAL_BITS + NOTE_INDEX_BITS + 1));
+	bool list = bits >> (NOTE_SERIAL_BITS + NOTE_INDEX_BITS) & 1;
+	int index = (int)(bits >> NOTE_SERIAL_BITS & ((1u << NOTE_INDEX_BITS) - 1));
+	uint32_t serial = (uint32_t)bits & NOTE_SERIAL_MASK;
 	if (thread >= nthreads || index >= (list ? LISTS : SLOTS)) {
 		atomic_fetch_add(&stale_notes, 1);
 		return;
 	}
 	struct target *t = list ? &workers[thread].lists[index].note : &workers[thread].slots[index].note;
-	if (atomic_load(&t->serial) != serial) {
+	if ((atomic_load(&t->serial) & NOTE_SERIAL_MASK) != serial) {
 		atomic_fetch_add(&stale_notes, 1);
 		return;
 	}

@@ -1,13 +1,17 @@
-/* test-abi: libaio-posix is a drop-in for glibc's aio: struct aiocb keeps
- * glibc's layout, the library never writes a public field, and it exports
- * exactly glibc's aio names plus its own extension, unversioned. */
+/* test-abi: libaio-posix is a drop-in for glibc's aio: struct aiocb and
+ * struct aiocb64 keep glibc's layouts (LP64, i386 in each test ABI), the
+ * library never writes a public field, and it exports exactly the aio
+ * names of the libc.so.6 it runs with, at the same symbol versions, plus
+ * its own extension, unversioned. */
 #define _GNU_SOURCE
 #include <config.h>
 #include "io-util.h"
 
 #include <aio-posix.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <stddef.h>
 
 /* --- layout --------------------------------------------------------------- */
@@ -18,35 +22,66 @@
 		ck_assert_uint_eq(sizeof(((type *)0)->field), (size));          \
 	} while (0)
 
+/* glibc's layouts, per ABI: LP64 (x86_64, aarch64), and i386, where this
+ * build of the tests may have a 64-bit off_t (_FILE_OFFSET_BITS=64) and a
+ * 64-bit time_t (_TIME_BITS=64). */
+#if __SIZEOF_POINTER__ == 8
+enum { P = 8, AIOCB = 168, BUF_AT = 16, SIGEVENT_AT = 32, PRIVATE_AT = 96, RESERVED_AT = 136 };
+#elif defined(__i386__)
+enum { P = 4, AIOCB = 144, BUF_AT = 12, SIGEVENT_AT = 20, PRIVATE_AT = 84, RESERVED_AT = 112 };
+#else
+#error "no expected layout for this architecture"
+#endif
+
 START_TEST(test_aiocb_layout_is_glibc)
 {
-	ck_assert_uint_eq(sizeof(struct aiocb), 168);
-	ck_assert_uint_eq(sizeof(struct aiocb64), 168);
+	ck_assert_uint_eq(sizeof(struct aiocb), AIOCB);
+	ck_assert_uint_eq(sizeof(struct aiocb64), AIOCB);
 	ck_assert_uint_eq(sizeof(struct sigevent), 64);
 
 	CHECK_FIELD(struct aiocb, aio_fildes, 0, 4);
 	CHECK_FIELD(struct aiocb, aio_lio_opcode, 4, 4);
 	CHECK_FIELD(struct aiocb, aio_reqprio, 8, 4);
-	CHECK_FIELD(struct aiocb, aio_buf, 16, 8);
-	CHECK_FIELD(struct aiocb, aio_nbytes, 24, 8);
-	CHECK_FIELD(struct aiocb, aio_sigevent, 32, 64);
-	CHECK_FIELD(struct aiocb, __next_prio, 96, 8);
-	CHECK_FIELD(struct aiocb, __abs_prio, 104, 4);
-	CHECK_FIELD(struct aiocb, __policy, 108, 4);
-	CHECK_FIELD(struct aiocb, __error_code, 112, 4);
-	CHECK_FIELD(struct aiocb, __return_value, 120, 8);
-	CHECK_FIELD(struct aiocb, aio_offset, 128, 8);
-	CHECK_FIELD(struct aiocb, __glibc_reserved, 136, 32);
+	CHECK_FIELD(struct aiocb, aio_buf, BUF_AT, P);
+	CHECK_FIELD(struct aiocb, aio_nbytes, BUF_AT + P, P);
+	CHECK_FIELD(struct aiocb, aio_sigevent, SIGEVENT_AT, 64);
+	CHECK_FIELD(struct aiocb, __next_prio, PRIVATE_AT, P);
+	CHECK_FIELD(struct aiocb, __abs_prio, PRIVATE_AT + P, 4);
+	CHECK_FIELD(struct aiocb, __policy, PRIVATE_AT + P + 4, 4);
+	CHECK_FIELD(struct aiocb, __error_code, PRIVATE_AT + P + 8, 4);
+	CHECK_FIELD(struct aiocb, __return_value, PRIVATE_AT + 2 * P + 8, P);
+	/* A 32-bit off_t is followed by padding up to the reserved bytes. */
+	CHECK_FIELD(struct aiocb, aio_offset, PRIVATE_AT + 3 * P + 8, sizeof(off_t));
+	CHECK_FIELD(struct aiocb, __glibc_reserved, RESERVED_AT, 32);
+	ck_assert_uint_eq(RESERVED_AT, PRIVATE_AT + 3 * P + 8 + 8);
 
 	CHECK_FIELD(struct aiocb64, aio_fildes, 0, 4);
 	CHECK_FIELD(struct aiocb64, aio_lio_opcode, 4, 4);
 	CHECK_FIELD(struct aiocb64, aio_reqprio, 8, 4);
-	CHECK_FIELD(struct aiocb64, aio_buf, 16, 8);
-	CHECK_FIELD(struct aiocb64, aio_nbytes, 24, 8);
-	CHECK_FIELD(struct aiocb64, aio_sigevent, 32, 64);
-	CHECK_FIELD(struct aiocb64, __error_code, 112, 4);
-	CHECK_FIELD(struct aiocb64, __return_value, 120, 8);
-	CHECK_FIELD(struct aiocb64, aio_offset, 128, 8);
+	CHECK_FIELD(struct aiocb64, aio_buf, BUF_AT, P);
+	CHECK_FIELD(struct aiocb64, aio_nbytes, BUF_AT + P, P);
+	CHECK_FIELD(struct aiocb64, aio_sigevent, SIGEVENT_AT, 64);
+	CHECK_FIELD(struct aiocb64, __error_code, PRIVATE_AT + P + 8, 4);
+	CHECK_FIELD(struct aiocb64, __return_value, PRIVATE_AT + 2 * P + 8, P);
+	CHECK_FIELD(struct aiocb64, aio_offset, PRIVATE_AT + 3 * P + 8, 8);
+	CHECK_FIELD(struct aiocb64, __glibc_reserved, RESERVED_AT, 32);
+}
+END_TEST
+
+/* What __aio_suspend_time64 reads (lib/abi.h, struct abi_timespec64): in a
+ * _TIME_BITS=64 build on i386, the system's struct timespec must be it;
+ * elsewhere struct timespec is the plain one aio_suspend reads. */
+START_TEST(test_timespec_layout)
+{
+	if (sizeof(time_t) == 8) {
+		ck_assert_uint_eq(sizeof(struct timespec), 16);
+		CHECK_FIELD(struct timespec, tv_sec, 0, 8);
+		CHECK_FIELD(struct timespec, tv_nsec, 8, sizeof(long));
+	} else {
+		ck_assert_uint_eq(sizeof(struct timespec), 8);
+		CHECK_FIELD(struct timespec, tv_sec, 0, 4);
+		CHECK_FIELD(struct timespec, tv_nsec, 4, 4);
+	}
 }
 END_TEST
 
@@ -215,28 +250,94 @@ END_TEST
 
 /* --- exported names ------------------------------------------------------- */
 
+/* FreeBSD's and Solaris's extensions, completion queues (<aio-posix.h>),
+ * and Solaris's <sys/asynch.h> (<aio-posix/asynch.h>): unversioned. */
+#define PORTING_EXPORTS \
+	"aio_readv", "aio_writev", "aio_read2", "aio_write2", "aio_mlock", \
+	"aio_waitcomplete", "aio_waitn", \
+	"aio_queue_create", "aio_queue_reap", "aio_queue_close", \
+	"aioread", "aiowrite", "aiowait", "aiocancel",
+static const char *const porting_exports[] = { PORTING_EXPORTS };
+enum { PORTING_COUNT = sizeof porting_exports / sizeof porting_exports[0] };
+
+static bool
+is_porting_export(const char *line)
+{
+	for (int i = 0; i < PORTING_COUNT; i++) {
+		size_t length = strlen(porting_exports[i]);
+		if (strncmp(line, porting_exports[i], length) == 0 && line[length] == ' ')
+			return true;
+	}
+	return false;
+}
+
 static const char *const expected_exports[] = {
 	"aio_read", "aio_write", "aio_fsync", "aio_error", "aio_return",
 	"aio_suspend", "aio_cancel", "lio_listio",
 	"aio_read64", "aio_write64", "aio_fsync64", "aio_error64", "aio_return64",
 	"aio_suspend64", "aio_cancel64", "lio_listio64",
 	"aio_init", "aio_posix_version", "aio_posix_get_stats",
-	/* FreeBSD's and Solaris's extensions, completion queues (<aio-posix.h>) */
-	"aio_readv", "aio_writev", "aio_read2", "aio_write2", "aio_mlock",
-	"aio_waitcomplete", "aio_waitn",
-	"aio_queue_create", "aio_queue_reap", "aio_queue_close",
-	/* Solaris's <sys/asynch.h> (<aio-posix/asynch.h>) */
-	"aioread", "aiowrite", "aiowait", "aiocancel",
+	PORTING_EXPORTS
+#if defined(__i386__)
+	"__aio_suspend_time64",
+#endif
 };
 enum { EXPECTED_EXPORTS = sizeof expected_exports / sizeof expected_exports[0] };
 
-/* Symbol types that mean "this library defines and exports the name". */
+/* The dynamic symbols `objdump -T` lists for file, defined there, as
+ * "NAME VERSION" lines (VERSION as objdump prints it: "GLIBC_2.34" for the
+ * default, "(GLIBC_2.1)" for an older one, "Base" for none), sorted, into
+ * out; only names with one of the prefixes, if any are given. */
 static int
-is_definition_type(char type)
+exported_symbols(const char *file, const char *const prefixes[], char *out, size_t size)
 {
-	return strchr("TWDBRViu", type) != NULL;
+	const char *objdump = getenv("AIO_POSIX_TEST_OBJDUMP");
+	char command[4096];
+	/* objdump's columns: address, binding, type, section, size, version,
+	 * name; undefined names and the version definitions themselves are
+	 * not exports. */
+	snprintf(command, sizeof command,
+		 "'%s' -T '%s' | awk 'NF == 7 && $4 != \"*UND*\" && $4 != \"*ABS*\" "
+		 "{ print $7, $6 }' | LC_ALL=C sort",
+		 objdump && *objdump ? objdump : "objdump", file);
+	FILE *pipe = popen(command, "r");
+	ck_assert_msg(pipe != NULL, "popen %s: %s", command, strerror(errno));
+	char line[1024];
+	int count = 0;
+	out[0] = '\0';
+	while (fgets(line, sizeof line, pipe)) {
+		bool wanted = prefixes == NULL;
+		for (int i = 0; prefixes && prefixes[i]; i++)
+			if (strncmp(line, prefixes[i], strlen(prefixes[i])) == 0)
+				wanted = true;
+		if (!wanted)
+			continue;
+		size_t used = strlen(out);
+		ck_assert_msg(used + strlen(line) < size, "too many symbols in %s", file);
+		strcpy(out + used, line);
+		count++;
+	}
+	int status = pclose(pipe);
+	ck_assert_msg(status == 0, "%s failed (status %d)", command, status);
+	return count;
 }
 
+/* The libc.so.6 this very program runs with. */
+static const char *
+running_libc(void)
+{
+	Dl_info info;
+	/* A function of libc's own that no sanitizer runtime intercepts. */
+	ck_assert(dladdr((void *)gnu_get_libc_version, &info) != 0 && info.dli_fname);
+	ck_assert_msg(strstr(info.dli_fname, "libc.so"), "gnu_get_libc_version is served by %s",
+		      info.dli_fname);
+	return info.dli_fname;
+}
+
+/* glibc's aio names, each at exactly the versions the system's libc.so.6
+ * has it (i386: GLIBC_2.1, GLIBC_2.34 and lio_listio at GLIBC_2.4 too;
+ * x86_64: GLIBC_2.2.5 ...), then the extension, unversioned, and nothing
+ * else. */
 START_TEST(test_exported_symbols_exactly)
 {
 	const char *library = getenv("AIO_POSIX_TEST_LIBRARY");
@@ -244,53 +345,62 @@ START_TEST(test_exported_symbols_exactly)
 		      "AIO_POSIX_TEST_LIBRARY is not set (run through make check)");
 	ck_assert_msg(access(library, R_OK) == 0, "%s: %s", library, strerror(errno));
 
-	char command[4096];
-	snprintf(command, sizeof command, "nm -D --defined-only '%s'", library);
-	FILE *nm = popen(command, "r");
-	ck_assert_msg(nm != NULL, "popen nm: %s", strerror(errno));
+	static char glibc[16384], ours[16384], everything[16384];
+	static const char *const aio_prefixes[] = { "aio_", "lio_", "__aio_", NULL };
+	int glibc_count = exported_symbols(running_libc(), aio_prefixes, glibc, sizeof glibc);
+	ck_assert_msg(glibc_count >= 17, "libc exports only %d aio symbols:\n%s", glibc_count, glibc);
+	printf("%s: %d aio symbols, as in %s\n", library, glibc_count, running_libc());
 
-	int seen[EXPECTED_EXPORTS] = { 0 };
-	char line[1024];
-	char unexpected[4096] = "";
-	char versioned[4096] = "";
-	int lines = 0;
-	while (fgets(line, sizeof line, nm)) {
-		char *tokens[3];
-		int n = 0;
-		for (char *save = NULL, *t = strtok_r(line, " \t\n", &save); t && n < 3;
-		     t = strtok_r(NULL, " \t\n", &save))
-			tokens[n++] = t;
-		if (n < 2)
+	int all = exported_symbols(library, NULL, everything, sizeof everything);
+	/* Ours without the extension, and the porting names apart: each
+	 * unversioned ("Base"). */
+	ours[0] = '\0';
+	char extension[1024] = "";
+	int porting = 0;
+	for (char *save = NULL, *line = strtok_r(everything, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (is_porting_export(line)) {
+			ck_assert_msg(strcmp(strchr(line, ' '), " Base") == 0,
+				      "%s: an extension must be unversioned", line);
+			porting++;
 			continue;
-		lines++;
-		const char *type = tokens[n - 2];
-		const char *name = tokens[n - 1];
-		if (strchr(name, '@')) {
-			strncat(versioned, " ", sizeof versioned - strlen(versioned) - 1);
-			strncat(versioned, name, sizeof versioned - strlen(versioned) - 1);
 		}
-		if (strlen(type) != 1 || !is_definition_type(type[0]))
-			continue;
-		int found = 0;
-		for (int i = 0; i < EXPECTED_EXPORTS; i++)
-			if (strcmp(name, expected_exports[i]) == 0) {
-				seen[i]++;
-				found = 1;
-			}
-		if (!found) {
-			strncat(unexpected, " ", sizeof unexpected - strlen(unexpected) - 1);
-			strncat(unexpected, name, sizeof unexpected - strlen(unexpected) - 1);
-		}
+		char *target = strncmp(line, "aio_posix_", 10) == 0 ? extension : ours;
+		strcat(target, line);
+		strcat(target, "\n");
 	}
-	int status = pclose(nm);
-	ck_assert_msg(status == 0, "nm failed (status %d)", status);
-	ck_assert_msg(lines > 0, "nm printed nothing for %s", library);
+	ck_assert_int_eq(porting, PORTING_COUNT);
+	ck_assert_msg(strcmp(ours, glibc) == 0, "the library exports\n%s\nwhere libc has\n%s",
+		      ours, glibc);
+	ck_assert_str_eq(extension, "aio_posix_get_stats Base\naio_posix_version Base\n");
+	ck_assert_int_eq(all, glibc_count + 2 + PORTING_COUNT);
+}
+END_TEST
 
-	ck_assert_msg(versioned[0] == '\0', "versioned symbols exported:%s", versioned);
-	ck_assert_msg(unexpected[0] == '\0', "unexpected exports:%s", unexpected);
-	for (int i = 0; i < EXPECTED_EXPORTS; i++)
-		ck_assert_msg(seen[i] == 1, "%s exported %d times, expected once",
-			      expected_exports[i], seen[i]);
+/* Every version of every aio name libc has is ours in this program, linked
+ * with the library: dlvsym finds what a reference of that version binds to. */
+START_TEST(test_every_version_resolves_to_library)
+{
+	static char glibc[16384];
+	static const char *const aio_prefixes[] = { "aio_", "lio_", "__aio_", NULL };
+	exported_symbols(running_libc(), aio_prefixes, glibc, sizeof glibc);
+	int checked = 0;
+	for (char *save = NULL, *line = strtok_r(glibc, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[128], version[128];
+		ck_assert_int_eq(sscanf(line, "%127s %127s", name, version), 2);
+		char *bare = version[0] == '(' ? version + 1 : version;
+		bare[strcspn(bare, ")")] = '\0';
+		void *address = dlvsym(RTLD_DEFAULT, name, bare);
+		ck_assert_msg(address != NULL, "dlvsym(%s, %s) failed", name, bare);
+		Dl_info info;
+		ck_assert(dladdr(address, &info) != 0);
+		ck_assert_msg(info.dli_fname && strstr(info.dli_fname, "libaio-posix"),
+			      "%s@%s is served by %s", name, bare,
+			      info.dli_fname ? info.dli_fname : "(unknown)");
+		checked++;
+	}
+	ck_assert_int_ge(checked, 17);
 }
 END_TEST
 
@@ -351,6 +461,7 @@ abi_suite(void)
 
 	tc = io_tcase(s, "layout", 30);
 	tcase_add_test(tc, test_aiocb_layout_is_glibc);
+	tcase_add_test(tc, test_timespec_layout);
 
 	tc = io_tcase(s, "public-fields", 30);
 	tcase_add_test(tc, test_public_fields_untouched);
@@ -358,6 +469,7 @@ abi_suite(void)
 
 	tc = io_tcase(s, "exports", 30);
 	tcase_add_test(tc, test_exported_symbols_exactly);
+	tcase_add_test(tc, test_every_version_resolves_to_library);
 	tcase_add_test(tc, test_names_resolve_to_library);
 	tcase_add_test(tc, test_version_string);
 	return s;

@@ -473,14 +473,20 @@ START_TEST(thread_id_is_thread_directed)
 	ck_assert_int_eq(test_wait(&cb, 0), BLOCK);
 
 	/* Nobody takes it yet: it must become pending on the target thread
-	 * alone, not on the process. */
-	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	 * alone, not on the process.  (Under an emulator the host's pending
+	 * sets say nothing: qemu-user takes every signal at once and queues it
+	 * itself; the delivery checks below still hold.) */
+	long long deadline = control_now_ns() + (control_emulated() ? 0 : CONTROL_BOUND_NS);
 	while (!pending_in(tid, "SigPnd", signo) && !pending_in(tid, "ShdPnd", signo) &&
 	       control_now_ns() < deadline)
 		control_pause();
-	ck_assert_msg(pending_in(tid, "SigPnd", signo), "signal not pending on the target thread");
-	ck_assert_msg(!pending_in(tid, "ShdPnd", signo), "signal was process-directed");
-	ck_assert(!pending_in(gettid(), "SigPnd", signo));
+	if (control_emulated()) {
+		printf("note: under an emulator: which thread the signal is pending on is not checked\n");
+	} else {
+		ck_assert_msg(pending_in(tid, "SigPnd", signo), "signal not pending on the target thread");
+		ck_assert_msg(!pending_in(tid, "ShdPnd", signo), "signal was process-directed");
+		ck_assert(!pending_in(gettid(), "SigPnd", signo));
+	}
 
 	sem_post(&t.go);
 	ck_assert_int_eq(pthread_join(thread, NULL), 0);

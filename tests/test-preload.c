@@ -1,11 +1,17 @@
 /* test-preload: libaio-posix serves a program built only against glibc's
  * <aio.h>, both when preloaded (LD_PRELOAD) and when linked; without either,
- * glibc serves it as before. */
+ * glibc serves it as before.  The same for a program that calls the oldest
+ * symbol versions (tests/versioned-aio-program.c), whose lio_listio keeps
+ * glibc 2.1 to 2.3's meaning on x86_64 and i386. */
 #define _GNU_SOURCE
 #include <config.h>
 #include "io-util.h"
 
 #include <sys/wait.h>
+
+/* The version table of lib/abi.h. */
+#define ABI_VERSIONS_ONLY 1
+#include "abi.h"
 
 #ifndef AIO_POSIX_SANITIZER
 #define AIO_POSIX_SANITIZER ""
@@ -51,8 +57,16 @@ run_program(const char *path, const char *preload, struct run *run)
 		dup2(p[1], STDOUT_FILENO);
 		close(p[0]);
 		close(p[1]);
-		char *argv[] = { (char *)path, NULL };
-		execve(path, argv, env);
+		/* A cross build runs the program under its emulator (qemu-user
+		 * passes LD_PRELOAD on to the emulated program's loader). */
+		const char *emulator = getenv("AIO_POSIX_TEST_EMULATOR");
+		if (emulator && *emulator) {
+			char *argv[] = { (char *)emulator, (char *)path, NULL };
+			execvpe(emulator, argv, env);
+		} else {
+			char *argv[] = { (char *)path, NULL };
+			execve(path, argv, env);
+		}
 		_exit(127);
 	}
 	close(p[1]);
@@ -145,18 +159,28 @@ build_path(const char *relative)
 	return path;
 }
 
-START_TEST(test_preloaded_library_serves_plain_program)
+/* The library to preload, or NULL in a sanitizer build: an instrumented
+ * library cannot be preloaded into a program whose sanitizer runtime would
+ * not come first. */
+static const char *
+library_to_preload(void)
 {
 	if (AIO_POSIX_SANITIZER[0] != '\0') {
-		/* An instrumented library cannot be preloaded into a program
-		 * whose sanitizer runtime would not come first. */
 		printf("note: preload case skipped in sanitizer build (%s)\n", AIO_POSIX_SANITIZER);
-		return;
+		return NULL;
 	}
 	const char *library = getenv("AIO_POSIX_TEST_LIBRARY");
 	ck_assert_msg(library && *library,
 		      "AIO_POSIX_TEST_LIBRARY is not set (run through make check)");
 	ck_assert_msg(access(library, R_OK) == 0, "%s: %s", library, strerror(errno));
+	return library;
+}
+
+START_TEST(test_preloaded_library_serves_plain_program)
+{
+	const char *library = library_to_preload();
+	if (!library)
+		return;
 
 	char *path = build_path("tests/plain-aio-program");
 	struct run run;
@@ -197,6 +221,87 @@ START_TEST(test_linked_program_served_by_library)
 }
 END_TEST
 
+/* --- symbol versions ------------------------------------------------------- */
+
+/* What versioned-aio-program saw of the two lio_listio. */
+static void
+listio_semantics(const struct run *run, const char *prefix, char *seen, size_t size)
+{
+	static const char *const keys[] = { "entry_signals", "list_signals", "wait" };
+	seen[0] = '\0';
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char key[64], value[64];
+		snprintf(key, sizeof key, "%s%s", prefix, keys[i]);
+		size_t used = strlen(seen);
+		snprintf(seen + used, size - used, "%s=%s ", keys[i],
+			 value_of(run, key, value, sizeof value));
+	}
+}
+
+/* Today's lio_listio: an entry's signal, the list's, and LIO_WAIT waits. */
+#define TODAYS_LISTIO "entry_signals=1 list_signals=1 wait=waited "
+/* The base version's: the same on aarch64; on x86_64 and i386 glibc 2.1
+ * to 2.3's, which sent no entry's signal. */
+#if ABI_LISTIO_BEFORE_2_4
+#define BASE_LISTIO "entry_signals=0 list_signals=1 wait=waited "
+#else
+#define BASE_LISTIO TODAYS_LISTIO
+#endif
+
+START_TEST(test_glibc_serves_versioned_program_without_preload)
+{
+	char *path = build_path("tests/versioned-aio-program");
+	struct run run;
+	char value[1024], seen[512];
+	run_program(path, NULL, &run);
+	assert_exit_ok(&run, "versioned-aio-program under glibc");
+	ck_assert_str_eq(value_of(&run, "roundtrip", value, sizeof value), "ok");
+	ck_assert_msg(strstr(value_of(&run, "lio_listio_base", value, sizeof value), "libc.so"),
+		      "lio_listio@base under glibc is served by %s", value);
+	listio_semantics(&run, "", seen, sizeof seen);
+	ck_assert_str_eq(seen, TODAYS_LISTIO);
+	/* Not asserted: glibc 2.34 to 2.36 broke their lio_listio@base. */
+	listio_semantics(&run, "base_", seen, sizeof seen);
+	printf("note: glibc's lio_listio@base: %s\n", seen);
+	free(path);
+}
+END_TEST
+
+/* Served by libaio-posix at the base versions, with their semantics. */
+static void
+assert_versions_served(const char *relative, const char *preload)
+{
+	char *path = build_path(relative);
+	struct run run;
+	char value[1024], seen[512];
+	run_program(path, preload, &run);
+	assert_exit_ok(&run, relative);
+	ck_assert_str_eq(value_of(&run, "roundtrip", value, sizeof value), "ok");
+	static const char *const bound[] = { "aio_read_base", "lio_listio_base", "lio_listio" };
+	for (size_t i = 0; i < sizeof bound / sizeof bound[0]; i++)
+		ck_assert_msg(strstr(value_of(&run, bound[i], value, sizeof value), "libaio-posix"),
+			      "%s: %s is served by %s", relative, bound[i], value);
+	listio_semantics(&run, "", seen, sizeof seen);
+	ck_assert_msg(strcmp(seen, TODAYS_LISTIO) == 0, "%s: lio_listio: %s", relative, seen);
+	listio_semantics(&run, "base_", seen, sizeof seen);
+	ck_assert_msg(strcmp(seen, BASE_LISTIO) == 0, "%s: lio_listio@base: %s", relative, seen);
+	free(path);
+}
+
+START_TEST(test_preloaded_library_serves_every_version)
+{
+	const char *library = library_to_preload();
+	if (library)
+		assert_versions_served("tests/versioned-aio-program", library);
+}
+END_TEST
+
+START_TEST(test_linked_library_serves_every_version)
+{
+	assert_versions_served("tests/linked-versioned-aio-program", NULL);
+}
+END_TEST
+
 static Suite *
 preload_suite(void)
 {
@@ -205,6 +310,9 @@ preload_suite(void)
 	tcase_add_test(tc, test_preloaded_library_serves_plain_program);
 	tcase_add_test(tc, test_glibc_serves_plain_program_without_preload);
 	tcase_add_test(tc, test_linked_program_served_by_library);
+	tcase_add_test(tc, test_glibc_serves_versioned_program_without_preload);
+	tcase_add_test(tc, test_preloaded_library_serves_every_version);
+	tcase_add_test(tc, test_linked_library_serves_every_version);
 	return s;
 }
 

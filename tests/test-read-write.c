@@ -593,6 +593,125 @@ START_TEST(test_largefile64_round_trip)
 }
 END_TEST
 
+/* Which struct aiocb this build of the tests has: a plain ILP32 build's
+ * has a 32-bit aio_offset and padding after it. */
+#if __SIZEOF_LONG__ == 4 && !(defined(_FILE_OFFSET_BITS) && _FILE_OFFSET_BITS == 64)
+#define PLAIN_ILP32 1
+#else
+#define PLAIN_ILP32 0
+#endif
+
+#if PLAIN_ILP32
+/* The 4 bytes after a 32-bit aio_offset are the caller's garbage: the plain
+ * names read the offset alone, as glibc's do. */
+START_TEST(test_plain_offset_ignores_padding)
+{
+	enum { LEN = 4096, AT = 3 * 4096 + 17 };
+	int fd = test_temp_file();
+	static unsigned char out[LEN], in[LEN], back[LEN];
+	test_pattern_fill(out, LEN, 32, AT);
+	struct aiocb cb;
+
+	test_prepare(&cb, fd, out, LEN, AT);
+	memset(cb.__pad, 0xff, sizeof cb.__pad);
+	ck_assert_int_eq(aio_write(&cb), 0);
+	ck_assert_int_eq(test_wait(&cb, 0), LEN);
+	io_pread_all(fd, back, LEN, AT);
+	ck_assert(test_pattern_check(back, LEN, 32, AT));
+	ck_assert_int_eq(io_file_size(fd), AT + LEN);
+
+	test_prepare(&cb, fd, in, LEN, AT);
+	memset(cb.__pad, 0x7f, sizeof cb.__pad);
+	ck_assert_int_eq(aio_read(&cb), 0);
+	ck_assert_int_eq(test_wait(&cb, 0), LEN);
+	ck_assert(test_pattern_check(in, LEN, 32, AT));
+
+	/* And in a list. */
+	memset(in, 0, sizeof in);
+	test_prepare(&cb, fd, in, LEN, AT);
+	cb.aio_lio_opcode = LIO_READ;
+	memset(cb.__pad, 0x80, sizeof cb.__pad);
+	struct aiocb *list[1] = { &cb };
+	ck_assert_int_eq(lio_listio(LIO_WAIT, list, 1, NULL), 0);
+	ck_assert_int_eq(aio_return(&cb), LEN);
+	ck_assert(test_pattern_check(in, LEN, 32, AT));
+	close(fd);
+}
+END_TEST
+#endif
+
+/* lio_listio64 reads the 64-bit offsets of struct aiocb64, whatever this
+ * build's off_t. */
+START_TEST(test_listio64_beyond_4_gib)
+{
+	enum { N = 4, LEN = 4096 };
+	int fd = test_temp_file();
+	static struct aiocb64 cbs[N];
+	static unsigned char out[N][LEN], in[N][LEN];
+	const off64_t base = ((off64_t)9 << 30) + 7;
+	struct aiocb64 *list[N];
+
+	for (int i = 0; i < N; i++) {
+		off64_t at = base + (off64_t)i * LEN;
+		test_pattern_fill(out[i], LEN, 65, (uint64_t)at);
+		prepare64(&cbs[i], fd, out[i], LEN, at);
+		cbs[i].aio_lio_opcode = LIO_WRITE;
+		list[i] = &cbs[i];
+	}
+	ck_assert_int_eq(lio_listio64(LIO_WAIT, list, N, NULL), 0);
+	ck_assert_int_eq(io_file_size(fd), base + (off64_t)N * LEN);
+	for (int i = 0; i < N; i++) {
+		off64_t at = base + (off64_t)i * LEN;
+		prepare64(&cbs[i], fd, in[i], LEN, at);
+		cbs[i].aio_lio_opcode = LIO_READ;
+	}
+	ck_assert_int_eq(lio_listio64(LIO_WAIT, list, N, NULL), 0);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(aio_return64(&cbs[i]), LEN);
+		ck_assert(test_pattern_check(in[i], LEN, 65, (uint64_t)(base + (off64_t)i * LEN)));
+	}
+	close(fd);
+}
+END_TEST
+
+#if !PLAIN_ILP32
+/* Where off_t has 64 bits (LP64, or _FILE_OFFSET_BITS=64 on ILP32, where
+ * <aio.h> sends the plain names to the *64 ones), the plain names reach
+ * beyond 2 and 4 GiB. */
+START_TEST(test_plain_names_beyond_2_gib)
+{
+	enum { LEN = 8192 };
+	int fd = test_temp_file();
+	static unsigned char out[2][LEN], in[2][LEN];
+	const off_t at[2] = { ((off_t)2 << 30) + 4096 * 3 + 1, ((off_t)6 << 30) + 5 };
+	struct aiocb cbs[2];
+	struct aiocb *list[2] = { &cbs[0], &cbs[1] };
+
+	test_pattern_fill(out[0], LEN, 66, (uint64_t)at[0]);
+	test_prepare(&cbs[0], fd, out[0], LEN, at[0]);
+	ck_assert_int_eq(aio_write(&cbs[0]), 0);
+	ck_assert_int_eq(test_wait(&cbs[0], 0), LEN);
+	test_pattern_fill(out[1], LEN, 66, (uint64_t)at[1]);
+	test_prepare(&cbs[1], fd, out[1], LEN, at[1]);
+	cbs[1].aio_lio_opcode = LIO_WRITE;
+	ck_assert_int_eq(lio_listio(LIO_WAIT, &list[1], 1, NULL), 0);
+	ck_assert_int_eq(io_file_size(fd), at[1] + LEN);
+
+	for (int i = 0; i < 2; i++) {
+		test_prepare(&cbs[i], fd, in[i], LEN, at[i]);
+		cbs[i].aio_lio_opcode = LIO_READ;
+	}
+	ck_assert_int_eq(aio_read(&cbs[0]), 0);
+	ck_assert_int_eq(test_wait(&cbs[0], 0), LEN);
+	ck_assert_int_eq(lio_listio(LIO_WAIT, &list[1], 1, NULL), 0);
+	ck_assert_int_eq(aio_return(&cbs[1]), LEN);
+	for (int i = 0; i < 2; i++)
+		ck_assert(test_pattern_check(in[i], LEN, 66, (uint64_t)at[i]));
+	close(fd);
+}
+END_TEST
+#endif
+
 static Suite *
 read_write_suite(void)
 {
@@ -626,6 +745,12 @@ read_write_suite(void)
 
 	tc = io_tcase(s, "largefile64", 30);
 	tcase_add_test(tc, test_largefile64_round_trip);
+	tcase_add_test(tc, test_listio64_beyond_4_gib);
+#if PLAIN_ILP32
+	tcase_add_test(tc, test_plain_offset_ignores_padding);
+#else
+	tcase_add_test(tc, test_plain_names_beyond_2_gib);
+#endif
 	return s;
 }
 

@@ -41,7 +41,7 @@ tools/install/aio-posix: $(srcdir)/tools/aio-posix.in
 # and checked to have been served by libaio-posix (tools/check-clients.sh).
 # Not part of 'make check': it needs those two programs (it installs them
 # when root), writes about 200 MiB and takes some 15 seconds.
-EXTRA_DIST += tools/check-clients.sh
+EXTRA_DIST += tools/check-clients.sh tools/dependencies.sh
 .PHONY: check-clients
 check-clients: tools/aio-posix lib/libaio-posix.la
 	AIO_POSIX_WRAPPER='$(abs_top_builddir)/tools/aio-posix' \
