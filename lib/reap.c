@@ -348,6 +348,9 @@ uring_age(unsigned lane)
 	while (tail->next)
 		tail = tail->next;
 	stack_push(&r->aged, young, tail);
+	/* Due now: the next settle must look at this ring even if a settler
+	 * took its bit while the requests were still young. */
+	__atomic_fetch_or(&reaped_rings, 1u << lane, __ATOMIC_SEQ_CST);
 }
 
 /* For a signal handler that interrupted this thread while it held the
