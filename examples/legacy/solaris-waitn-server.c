@@ -16,6 +16,7 @@
 #include <aio-posix.h>	/* on Solaris: #include <aio.h> */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ typedef struct slot {
 	char		s_rec[RECSIZE];
 } slot_t;
 
-static unsigned long answers[NCLIENTS];
+static uint64_t answers[NCLIENTS];	/* 64 bits on every ABI */
 static int served;
 
 static void
@@ -55,7 +56,7 @@ submit(slot_t *sp, int fd, int client)
 static void
 answer(slot_t *sp)
 {
-	unsigned long h = 5381;
+	uint64_t h = 5381;
 	int i, error;
 	ssize_t n;
 
@@ -81,7 +82,7 @@ main(int argc, char **argv)
 	aiocb_t *done[MAXWAIT];
 	unsigned int nwait, i;
 	int fd, next = 0, busy = 0;
-	unsigned long digest = 0;
+	uint64_t digest = 0;	/* the same on every ABI */
 
 	if (argc != 2) {
 		(void) fprintf(stderr, "usage: recserver datafile\n");
@@ -113,7 +114,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < NCLIENTS; i++)
 		digest = digest * 31 + answers[i];
-	(void) printf("recserver: %d clients served, digest %016lx\n", served, digest);
+	(void) printf("recserver: %d clients served, digest %016llx\n", served,
+	    (unsigned long long) digest);
 	(void) close(fd);
 	return (0);
 }
