@@ -4,8 +4,8 @@
  * domain (collect.h), and the waiting primitives every domain shares.
  *
  * The record.  Every request of the process domain takes a slot at
- * submission (collect_claim).  When it finishes, the slot joins the FIFO of
- * finished requests, in the order they finished; a waiter takes the oldest.
+ * submission (collect_claim).  When it finishes, the slot joins its shard's
+ * FIFO of finished requests, in the order they finished (see Locking).
  * aio_return marks a slot collected without a lock (it must stay
  * async-signal-safe), through the ticket the aiocb carries (abi.h): the
  * slot's index and generation.  A collected slot is skipped and freed by
@@ -20,13 +20,19 @@
  *    every free bumps the slot's generation, and the ticket's no longer
  *    matches.
  *
- * Locking.  record_lock guards the slots' links, results and aiocbs, the
- * free list, the FIFO and the counts.  A slot's state word (generation and
+ * Locking.  The record is sharded by submission lane (lane.c): a request
+ * takes its slot from, and finishes into, the shard of the lane that
+ * submitted it, so aio_read and its completion take no lock that every
+ * request takes.  A shard's lock guards its slots' links, results and
+ * aiocbs, its free list, its FIFO and its counts; activity, a copy of
+ * pending + fifo_length, is written under it and read without it by
+ * waiters that skip idle shards.  A slot's state word (generation and
  * status) is atomic: aio_return changes it with a compare-and-swap and no
- * lock, everyone else under record_lock.  Chunks of slots are allocated
- * under the lock, published with release, and never freed, so aio_return
- * can follow any ticket (acquire) without a lock.  record_lock is never
- * held while taking another lock of the library, and no lock of the core is
+ * lock, everyone else under its shard's lock.  Chunks of slots are
+ * allocated under grow_lock (taken inside a shard's lock, a leaf),
+ * published with release, and never freed, so aio_return can follow any
+ * ticket (acquire) without a lock.  No shard lock is held while taking
+ * another lock of the library but grow_lock, and no lock of the core is
  * held when the core calls in here.
  *
  * Size.  A program that never calls aio_return (glibc does not require it)
@@ -36,17 +42,23 @@
  * (aio_error and aio_return still report it).
  *
  * Waiting.  A waitpoint is a futex word that moves at every change and a
- * count of sleepers: a waiter reads the word, looks under the lock, and
- * sleeps only while the word is unchanged; a changer makes its change, then
- * moves the word, then wakes if anyone may sleep (the sequentially
- * consistent pair of suspend.c).  A waiter that may take locks first
- * finishes what the io_uring ring has completed, so that it does not wait
- * for the reaper thread to do it.
+ * count of registered waiters: a waiter registers for its whole call, then
+ * reads the word, looks, and sleeps only while the word is unchanged; a
+ * changer makes its change, then moves the word and wakes.  The record
+ * moves its word only when someone is registered, after a fence (Dekker's
+ * pattern with the registration), so that a finish with nobody waiting
+ * touches no shared line.  Order: the shards are taken in turn from a
+ * rotating start; within a shard oldest finished first (one thread's
+ * requests in the order they finished, several threads' interleaved).
+ * While anyone is registered (collect_waiters), reap.c settles requests of
+ * every domain but COLLECT_NONE at once; a waiter that may take locks first
+ * hands on what the lanes staged and settles what the rings completed, so
+ * that it does not wait for the reaper thread.
  *
  * Fork.  The child has nothing to collect: every slot is freed with a new
  * generation, so the tickets its aiocbs inherited point at nothing.  The
- * handlers are registered by a constructor, before the engine's, so that the
- * child's record is sound again when the engine's child handler gives back
+ * handlers are registered by a constructor, before the core's, so that the
+ * child's record is sound again when the core's child handler gives back
  * the inherited requests.
  */
 #include "config.h"
@@ -415,8 +427,10 @@ record_changed(void)
 		waitpoint_wake(&record_point);
 }
 
+/* A claimed request leaves its in-flight slot: finished (into the FIFO,
+ * unless aio_return was first) or given back. */
 static void
-record_finished(const struct collect_ticket *ticket, ssize_t result, int error)
+record_leave(const struct collect_ticket *ticket, bool finished, ssize_t result, int error)
 {
 	uint64_t state;
 	struct record_shard *shard = &shards[ticket->shard];
@@ -427,7 +441,8 @@ record_finished(const struct collect_ticket *ticket, ssize_t result, int error)
 		s->result = result;
 		s->error = error;
 		uint64_t in_flight = state_of(ticket->generation, SLOT_IN_FLIGHT);
-		if (__atomic_compare_exchange_n(&s->state, &in_flight,
+		if (finished &&
+		    __atomic_compare_exchange_n(&s->state, &in_flight,
 						state_of(ticket->generation, SLOT_FINISHED), false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			if (shard->fifo_tail == NO_SLOT)
@@ -439,25 +454,9 @@ record_finished(const struct collect_ticket *ticket, ssize_t result, int error)
 			shard->fifo_length++;
 			fifo_trim(shard);
 		} else {
-			/* aio_return was first */
+			/* given back, or aio_return was first */
 			slot_free(shard, ticket->slot, s, ticket->generation);
 		}
-		shard_note_activity(shard);
-	}
-	pthread_mutex_unlock(&shard->lock);
-	record_changed();
-}
-
-static void
-record_release(const struct collect_ticket *ticket)
-{
-	uint64_t state;
-	struct record_shard *shard = &shards[ticket->shard];
-	pthread_mutex_lock(&shard->lock);
-	struct slot *s = ticket_slot(ticket, &state);
-	if (s && (state & 0xffffffffu) != SLOT_FREE) {
-		shard->pending--;
-		slot_free(shard, ticket->slot, s, ticket->generation);
 		shard_note_activity(shard);
 	}
 	pthread_mutex_unlock(&shard->lock);
@@ -509,7 +508,7 @@ void
 collect_release(struct notification *n)
 {
 	if (n->ticket.domain == COLLECT_PROCESS)
-		record_release(&n->ticket);
+		record_leave(&n->ticket, false, 0, 0);
 	n->ticket.domain = COLLECT_NONE;
 }
 
@@ -518,7 +517,7 @@ collect_request_finished(struct notification *n, struct aiocb *cb, ssize_t resul
 {
 	switch (n->ticket.domain) {
 	case COLLECT_PROCESS:
-		record_finished(&n->ticket, result, error);
+		record_leave(&n->ticket, true, result, error);
 		break;
 	case COLLECT_QUEUE:
 		completion_queue_post(n->queue, n->ticket.slot, cb, result, error, n->value);
