@@ -122,8 +122,10 @@ waitpoint_seen(struct waitpoint *point)
 void
 waitpoint_wake(struct waitpoint *point)
 {
+	/* Sequentially consistent with waitpoint_sleep: either this sees it
+	 * asleep, or its futex wait sees the word moved. */
 	__atomic_fetch_add(&point->changes, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&point->sleepers, __ATOMIC_SEQ_CST) > 0)
+	if (__atomic_load_n(&point->asleep, __ATOMIC_SEQ_CST) > 0)
 		futex_wake_all(&point->changes);
 }
 
@@ -158,6 +160,12 @@ collect_settle_all(bool may_block)
 		core_settle();
 }
 
+static void
+leave_asleep(void *point)
+{
+	__atomic_fetch_sub(&((struct waitpoint *)point)->asleep, 1, __ATOMIC_SEQ_CST);
+}
+
 int
 waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline, bool may_settle)
 {
@@ -165,11 +173,14 @@ waitpoint_sleep(struct waitpoint *point, int seen, struct deadline *deadline, bo
 	if (waitpoint_seen(point) != seen)
 		return 0;
 	int rc, old_type;
+	__atomic_fetch_add(&point->asleep, 1, __ATOMIC_SEQ_CST);
 	/* A cancellation point, as aio_suspend: only while asleep.  The
 	 * caller's cleanup handler leaves the waitpoint. */
+	pthread_cleanup_push(leave_asleep, point);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
 	rc = futex_wait_until(&point->changes, seen, &deadline->at);
 	pthread_setcanceltype(old_type, NULL);
+	pthread_cleanup_pop(1);
 	if (rc == ETIMEDOUT && !deadline_passed(deadline))
 		return 0;
 	return rc == EINTR || rc == ETIMEDOUT ? rc : 0;
@@ -777,8 +788,8 @@ fork_child(void)
 	}
 	waitn_turn = 0;
 	__atomic_store_n(&collect_waiters, 0, __ATOMIC_RELAXED);
-	record_point = (struct waitpoint){ 0, 0 };
-	turn_point = (struct waitpoint){ 0, 0 };
+	record_point = (struct waitpoint){ 0, 0, 0 };
+	turn_point = (struct waitpoint){ 0, 0, 0 };
 	pthread_mutex_unlock(&grow_lock);
 	for (unsigned i = LANES_MAX; i-- > 0;)
 		pthread_mutex_unlock(&shards[i].lock);

@@ -84,7 +84,9 @@ void collect_note_return(const struct aiocb *cb);
  * look at sleepers. */
 struct waitpoint {
 	int changes;
-	int sleepers;
+	int sleepers;			/* registered */
+	int asleep;			/* of those, in the futex wait: only then
+					 * does a change cost a wake-up call */
 };
 
 /* Threads registered at any waitpoint: while there are any, a request of a

@@ -319,7 +319,7 @@ aio_queue_create(int flags)
 	queue->tracked_used = 0;		/* the arrays are kept */
 	queue->first_hole = NO_PLACE;
 	queue->too_many = false;
-	queue->point = (struct waitpoint){ 0, 0 };
+	queue->point = (struct waitpoint){ 0, 0, 0 };
 	pthread_mutex_unlock(&queue->lock);
 	/* A queue the program closed with close() left its entry: forgotten
 	 * now that the number is in use again. */
@@ -511,7 +511,7 @@ fork_child(void)
 		queue->closed = true;
 		queue->count = 0;
 		queue->reapers = 0;
-		queue->point = (struct waitpoint){ 0, 0 };
+		queue->point = (struct waitpoint){ 0, 0, 0 };
 		pthread_mutex_unlock(&queue->lock);
 	}
 	pthread_mutex_unlock(&registry_lock);

@@ -424,7 +424,7 @@ fork_child(void)
 	}
 	done_head = done_tail = NULL;
 	outstanding = 0;
-	solaris_point = (struct waitpoint){ 0, 0 };
+	solaris_point = (struct waitpoint){ 0, 0, 0 };
 	pthread_mutex_unlock(&solaris_lock);
 	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
 }
