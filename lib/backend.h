@@ -104,7 +104,9 @@ void uring_wake_sleepers(unsigned lane);
 
 /* The pool (pool.c): make sure a worker exists before admitting requests
  * that may need one: 0, or EAGAIN. */
-int pool_reserve(void);
+int pool_reserve(unsigned lane);
+/* The submission that pool_reserve answered 0 has queued its requests. */
+void pool_admitted(unsigned lane);
 /* The poller holds change more requests, which will come to the pool: the
  * pool keeps a worker while it holds any. */
 void pool_hold_worker(int change);

@@ -188,9 +188,34 @@ count_submission(const struct request *req, bool queued)
 
 /* Before a submission: is a worker there for requests that may need one? */
 static int
-reserve_backend(void)
+reserve_backend(unsigned lane, bool *reserved)
 {
-	return uring_active() ? 0 : pool_reserve();
+	*reserved = !uring_active();
+	int error = *reserved ? pool_reserve(lane) : 0;
+	if (error)
+		*reserved = false;
+	return error;
+}
+
+/* With the ring, only streams and bad fds are sure to need the pool (see
+ * uring.c): under the queue's shard lock, reserve a worker for them too. */
+static int
+reserve_for_queue(unsigned lane, const struct fd_queue *q, bool *reserved)
+{
+	if (*reserved || !(q->stream || q->io_fd < 0))
+		return 0;
+	int error = pool_reserve(lane);
+	*reserved = error == 0;
+	return error;
+}
+
+/* After the requests are queued (or refused): the pool's last worker may
+ * leave again. */
+static void
+reserve_end(unsigned lane, bool reserved)
+{
+	if (reserved)
+		pool_admitted(lane);
 }
 
 /* Both are called with the calling thread's lane held (lane_hold) and let
@@ -212,7 +237,8 @@ core_submit(struct request *req)
 		finish_hook(&after);
 		return 0;
 	}
-	int error = reserve_backend();
+	bool reserved;
+	int error = reserve_backend(lane->index, &reserved);
 	if (error == 0 && !lane_places_take(1))
 		error = EAGAIN;
 	struct shard *shard = shard_of(req->fd);
@@ -221,6 +247,10 @@ core_submit(struct request *req)
 	if (error == 0) {
 		shard_lock(shard);
 		req->queue = queue_get(shard, req->fd, req->lane);
+		if (req->queue && reserve_for_queue(lane->index, req->queue, &reserved)) {
+			queue_release_if_idle(shard, req->queue);
+			req->queue = NULL;
+		}
 		if (req->queue) {
 			count_submission(req, true);
 			queue_enqueue(req, !stage, &flush);
@@ -232,6 +262,7 @@ core_submit(struct request *req)
 		if (error)
 			lane_places_give(1);
 	}
+	reserve_end(lane->index, reserved);
 	lane_release();
 	if (error) {
 		lane_note_returned(req->lane);	/* it was counted as outstanding */
@@ -260,7 +291,8 @@ core_submit_list(struct request **requests, int count)
 		abi_set_lane(requests[i]->aiocb, lane->index);
 	}
 	lane_stage_wanted(lane, count);
-	int error = reserve_backend();
+	bool reserved;
+	int error = reserve_backend(lane->index, &reserved);
 	if (error == 0 && !lane_places_take(count))
 		error = EAGAIN;
 	/* Find or make every queue, and hold it, before anything is queued. */
@@ -270,6 +302,10 @@ core_submit_list(struct request **requests, int count)
 		struct shard *shard = shard_of(req->fd);
 		shard_lock(shard);
 		req->queue = queue_get(shard, req->fd, req->lane);
+		if (req->queue && reserve_for_queue(lane->index, req->queue, &reserved)) {
+			queue_release_if_idle(shard, req->queue);
+			req->queue = NULL;
+		}
 		if (req->queue)
 			req->queue->reserved++;
 		shard_unlock(shard);
@@ -291,6 +327,7 @@ core_submit_list(struct request **requests, int count)
 			lane_places_give(count);
 		for (int i = 0; i < count; i++)
 			lane_note_returned((int)lane->index);
+		reserve_end(lane->index, reserved);
 		lane_release();
 		return error;
 	}
@@ -324,6 +361,7 @@ core_submit_list(struct request **requests, int count)
 	}
 	if (locked)
 		shard_unlock(locked);
+	reserve_end(lane->index, reserved);
 	if (done)
 		lane_places_give(done);
 	/* Those done here are published and freed now, delivered once the
@@ -478,9 +516,12 @@ fork_child(void)
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+static finish_hook_function *hook_offered;	/* atomic: core_init's argument */
+
 static void
 init(void)
 {
+	finish_hook = __atomic_load_n(&hook_offered, __ATOMIC_RELAXED);
 	config_load_environment();
 	lane_init();
 	backend_set_completion(complete);
@@ -494,8 +535,10 @@ init(void)
 void
 core_init(finish_hook_function *hook)
 {
-	if (__builtin_expect(__atomic_load_n(&finish_hook, __ATOMIC_ACQUIRE) == NULL, 0))
-		__atomic_store_n(&finish_hook, hook, __ATOMIC_RELEASE);
+	/* init sets finish_hook; pthread_once orders that before every
+	 * caller's plain reads of it. */
+	if (__builtin_expect(__atomic_load_n(&hook_offered, __ATOMIC_RELAXED) != hook, 0))
+		__atomic_store_n(&hook_offered, hook, __ATOMIC_RELAXED);
 	pthread_once(&init_once, init);
 	report_first_request();
 }

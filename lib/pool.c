@@ -17,12 +17,11 @@
  *    the READY requests outnumber them.
  *  - A worker leaves only when no request is READY or staged (staged_count,
  *    atomic), and the last one also stays while the poller holds requests
- *    (poller_hold).  pool_reserve, called before admitting requests that
+ *    (poller_hold), or while a submission is between pool_reserve and
+ *    pool_admitted.  pool_reserve, called before admitting requests that
  *    may need a worker, makes the first one.  So a failure to create a
  *    thread strands no request: it waits for an existing worker, or
- *    submission fails with EAGAIN.  (In the one race left, a worker leaving
- *    as a request is staged and no thread can be made, the request ends
- *    with EAGAIN.)
+ *    submission fails with EAGAIN.
  * pool_lock is a leaf: nothing else is locked while holding it.  Workers
  * block every signal (threads.c).
  */
@@ -42,6 +41,20 @@ struct worker {
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Submissions between pool_reserve and pool_admitted, a counter per lane
+ * so that threads submitting at once share no cache line (atomic). */
+static struct {
+	unsigned count;
+} __attribute__((aligned(64))) admitting[LANES_MAX];
+
+static bool
+any_admitting(void)
+{
+	for (unsigned i = 0; i < LANES_MAX; i++)
+		if (__atomic_load_n(&admitting[i].count, __ATOMIC_SEQ_CST))
+			return true;
+	return false;
+}
 static struct list ready[AIO_PRIO_DELTA_MAX + 1];
 static int ready_count;
 static struct list idle_workers = LIST_INIT(idle_workers);
@@ -154,11 +167,17 @@ worker_main(void *unused)
 			 * one worker stays for them. */
 			bool wanted = __atomic_load_n(&staged_count, __ATOMIC_ACQUIRE) > 0 ||
 				      __atomic_load_n(&poller_holds, __ATOMIC_ACQUIRE) > 0;
-			if (ready_count == 0 && (threads > 1 || !wanted))
-				break;
+			if (ready_count == 0 && (threads > 1 || !wanted)) {
+				/* Dekker's pattern with pool_reserve: either it
+				 * sees no worker and makes one, or this sees it
+				 * admitting and stays. */
+				__atomic_store_n(&threads, threads - 1, __ATOMIC_SEQ_CST);
+				if (threads > 0 || !any_admitting())
+					break;
+				__atomic_store_n(&threads, threads + 1, __ATOMIC_RELAXED);
+			}
 		}
 	}
-	__atomic_store_n(&threads, threads - 1, __ATOMIC_RELAXED);
 	STATS_ADD(threads, -1ULL);
 	pthread_mutex_unlock(&pool_lock);
 	pthread_cond_destroy(&self.wake);
@@ -166,16 +185,25 @@ worker_main(void *unused)
 }
 
 int
-pool_reserve(void)
+pool_reserve(unsigned lane)
 {
-	if (__atomic_load_n(&threads, __ATOMIC_RELAXED) > 0)
+	__atomic_add_fetch(&admitting[lane].count, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&threads, __ATOMIC_SEQ_CST) > 0)
 		return 0;
 	pthread_mutex_lock(&pool_lock);
 	if (!lists_ready)
 		init_lists();
 	int rc = threads > 0 ? 0 : spawn_worker();
 	pthread_mutex_unlock(&pool_lock);
+	if (rc)
+		pool_admitted(lane);
 	return rc;
+}
+
+void
+pool_admitted(unsigned lane)
+{
+	__atomic_sub_fetch(&admitting[lane].count, 1, __ATOMIC_RELEASE);
 }
 
 void
@@ -255,6 +283,9 @@ pool_flush(unsigned lane, unsigned flags)
 	if (count)
 		LANE_STATS_ADD(lane, submit_calls, 1);
 	while (stranded) {
+		/* Accepted, and no thread to run them: EAGAIN.  (core.c
+		 * reserves a worker for what surely needs one; only a request
+		 * the ring declined can get here.) */
 		struct request *req = stranded;
 		stranded = req->next;
 		req->result = -1;
