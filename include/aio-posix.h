@@ -53,8 +53,9 @@ struct aio_posix_stats {
 	unsigned long long submit_calls;	/* system calls and worker wake-ups
 						 * that handed requests on: fewer
 						 * than requests when batched */
-	unsigned long long lock_waits;		/* times a thread found one of the
-						 * library's locks held */
+	unsigned long long lock_waits;		/* times a thread found a per-fd
+						 * shard lock or a ring's
+						 * submission lock held */
 };
 
 /* Fill *stats with the current counters.  size is sizeof(*stats) as the

@@ -2,7 +2,9 @@
  *
  * A request still waiting for its turn or for a worker is cancelled: its
  * aiocb reads ECANCELED and -1, and its notification is delivered as for any
- * completion.  A request already running cannot be called back.
+ * completion.  So can a stream read waiting for data (the poller holds it,
+ * or the ring calls it back).  Any other request already running cannot be
+ * called back: AIO_NOTCANCELED.
  * The queue work is the core's (core_cancel); this file checks the
  * arguments.
  */

@@ -1,8 +1,11 @@
 /* config.c: the library's settings, from the environment and aio_init
  * (init.c).
  *
- * Every environment variable the library reads is in the table below, with
- * its range and default; aio-posix(7) documents the same list.  They are
+ * Every setting the library reads from the environment is in the table
+ * below, with its range and default; aio-posix(7) documents the same list.
+ * Two variables are not settings and are read elsewhere: AIO_POSIX_FAULTS
+ * (fault.c, fault-injection builds only) and AIO_POSIX_SHOW_CONFIG
+ * (init.c).  They are
  * read once, at first use.  A bad value gets a one-line warning on stderr
  * and the default: never a crash, never a silently odd setting.
  * aio_init (a glibc extension) sets max_threads and idle_seconds from

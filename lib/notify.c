@@ -231,7 +231,9 @@ send_signal(const struct notification *n, siginfo_t *info)
  * RLIMIT_SIGPENDING), retried by a thread of the library's own, every
  * millisecond for about a second each, in order, then dropped, as the
  * kernel itself would drop a signal that cannot be queued.  Retrying on the
- * completing thread would hold back every other completion meanwhile.
+ * completing thread would hold back every other completion meanwhile, so
+ * it does so only when the retry thread or the memory to queue the signal
+ * for it cannot be had: slower, but nothing lost.
  * retry_lock guards the list; retry_wake is the futex the thread sleeps on. */
 struct pending_signal {
 	struct pending_signal *next;
@@ -240,6 +242,18 @@ struct pending_signal {
 };
 
 #define RETRY_ATTEMPTS 1000
+
+/* Send, retrying every millisecond while the kernel's queue is full. */
+static void
+send_with_retries(const struct notification *n, siginfo_t *info)
+{
+	for (int attempt = 0; attempt < RETRY_ATTEMPTS; attempt++) {
+		if (send_signal(n, info) == 0 || errno != EAGAIN)
+			return;
+		struct timespec pause = { 0, 1000000 };	/* 1 ms */
+		nanosleep(&pause, NULL);
+	}
+}
 
 static struct lock retry_lock = LOCK_INIT;
 static struct pending_signal *retry_head, **retry_tail = &retry_head;
@@ -262,14 +276,7 @@ retry_main(void *unused)
 				syscall(SYS_futex, &retry_wake, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
 			continue;
 		}
-		bool done = false;
-		for (int attempt = 0; attempt < RETRY_ATTEMPTS && !done; attempt++) {
-			done = send_signal(&p->notification, &p->info) == 0 || errno != EAGAIN;
-			if (!done) {
-				struct timespec pause = { 0, 1000000 };	/* 1 ms */
-				nanosleep(&pause, NULL);
-			}
-		}
+		send_with_retries(&p->notification, &p->info);
 		lock_take(&retry_lock);
 		__atomic_store_n(&retry_head, p->next, __ATOMIC_RELAXED);
 		if (!p->next)
@@ -283,11 +290,13 @@ retry_main(void *unused)
 void notify_after_fork_child(void);
 
 static void
-retry_later(const struct notification *n, const siginfo_t *info)
+retry_later(const struct notification *n, siginfo_t *info)
 {
 	struct pending_signal *p = FAULT(FAULT_ALLOC) ? NULL : malloc(sizeof *p);
-	if (!p)
-		return;		/* dropped, as the kernel would */
+	if (!p) {
+		send_with_retries(n, info);
+		return;
+	}
 	p->next = NULL;
 	p->notification = *n;
 	p->info = *info;
@@ -300,6 +309,7 @@ retry_later(const struct notification *n, const siginfo_t *info)
 	}
 	if (!retry_started) {
 		lock_give(&retry_lock);
+		send_with_retries(n, info);
 		free(p);
 		return;
 	}

@@ -21,7 +21,10 @@
  *    pool_admitted.  pool_reserve, called before admitting requests that
  *    may need a worker, makes the first one.  So a failure to create a
  *    thread strands no request: it waits for an existing worker, or
- *    submission fails with EAGAIN.
+ *    submission fails with EAGAIN.  A request that came without a
+ *    reservation (a regular file the ring declined) and finds no worker,
+ *    with none to be made, runs on the thread that flushes it, if that
+ *    thread may block; else it stays staged for one that may.
  * pool_lock is a leaf: nothing else is locked while holding it.  Workers
  * block every signal (threads.c).
  */
@@ -91,6 +94,7 @@ take_ready(void)
 }
 
 static void *worker_main(void *unused);
+static void run_request(struct request *req);
 
 /* Under pool_lock; the new worker waits for the lock to start. */
 static int
@@ -142,10 +146,7 @@ worker_main(void *unused)
 			request_set_state(req, REQUEST_RUNNING);
 			wake_one();	/* the rest of a batch: the next worker */
 			pthread_mutex_unlock(&pool_lock);
-			ssize_t rc = request_execute(req);
-			req->result = rc < 0 ? -1 : rc;
-			req->error = rc < 0 ? (int)-rc : 0;
-			backend_completion(&req, 1);
+			run_request(req);
 			pthread_mutex_lock(&pool_lock);
 			continue;
 		}
@@ -256,6 +257,20 @@ take_staged(unsigned lane)
 	return count;
 }
 
+/* Run one request to its end on the calling thread, as a worker would. */
+static void
+run_request(struct request *req)
+{
+	ssize_t rc = request_execute(req);
+	req->result = rc < 0 ? -1 : rc;
+	req->error = rc < 0 ? (int)-rc : 0;
+	backend_completion(&req, 1);
+}
+
+/* Set while this thread runs requests no worker could take: a flush from
+ * inside their completion leaves its requests staged instead of nesting. */
+static __thread bool running_unserved;
+
 static bool
 pool_flush(unsigned lane, unsigned flags)
 {
@@ -265,32 +280,38 @@ pool_flush(unsigned lane, unsigned flags)
 		pthread_mutex_lock(&pool_lock);
 	else if (pthread_mutex_trylock(&pool_lock) != 0)
 		return false;		/* the flusher or the next call will */
-	int count = take_staged(lane);
-	if (threads == 0)
-		spawn_worker();
-	struct request *stranded = NULL;
-	if (threads == 0) {
-		/* No worker, and none to be had: they end with EAGAIN. */
-		struct request *req;
-		while ((req = take_ready())) {
-			request_set_state(req, REQUEST_RUNNING);
-			req->next = stranded;
-			stranded = req;
-		}
+	if (threads == 0 && spawn_worker() != 0 &&
+	    (!(flags & FLUSH_MAY_BLOCK) || running_unserved)) {
+		/* No worker, none to be had, and this caller may not run
+		 * them: they stay staged for a caller that may. */
+		pthread_mutex_unlock(&pool_lock);
+		return false;
 	}
+	int count = take_staged(lane);
 	wake_one();
+	bool unserved = threads == 0;
 	pthread_mutex_unlock(&pool_lock);
 	if (count)
 		LANE_STATS_ADD(lane, submit_calls, 1);
-	while (stranded) {
-		/* Accepted, and no thread to run them: EAGAIN.  (core.c
-		 * reserves a worker for what surely needs one; only a request
-		 * the ring declined can get here.) */
-		struct request *req = stranded;
-		stranded = req->next;
-		req->result = -1;
-		req->error = EAGAIN;
-		backend_completion(&req, 1);
+	/* Accepted, and no thread to run them (core.c reserves a worker for
+	 * what surely needs one, streams among them; only regular files the
+	 * ring declined get here): this thread runs them rather than fail
+	 * them, until a worker can be had. */
+	while (unserved) {
+		pthread_mutex_lock(&pool_lock);
+		struct request *req = NULL;
+		if (threads == 0) {
+			take_staged(lane);	/* what the last one's end released */
+			req = take_ready();
+		}
+		if (req)
+			request_set_state(req, REQUEST_RUNNING);
+		pthread_mutex_unlock(&pool_lock);
+		if (!req)
+			break;
+		running_unserved = true;
+		run_request(req);
+		running_unserved = false;
 	}
 	return true;
 }

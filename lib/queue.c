@@ -6,8 +6,9 @@
  * different locks.  A shard lock is held only for list work and the
  * backends' start and cancel, which take backend locks of their own (the
  * lane's ring, the pool, the poller: leaves, never held while taking a
- * shard lock).  It is never held across a system call that can block, and
- * nothing is delivered under it.
+ * shard lock).  It is never held across a system call that can block for
+ * long (only fstat, fcntl and dup of the fd, and the ring's non-blocking
+ * submission), and nothing is delivered under it.
  *
  * Ordering rules, kept per fd:
  *  - regular files and block devices: reads and writes run in parallel;
@@ -34,12 +35,16 @@
  * detached to finish on its own.  A positional queue checks again when the
  * asking lane has waited since the last check (aio_suspend, aio_error on a
  * request in progress, lio_listio: one epoch, lane.c) or CHECK_TICK_NS of
- * the coarse clock have passed, not at every request: the check is a system
- * call, and a batch of requests must not cost one each.  So only a request
- * submitted on an fd number that was closed and reused without any wait
- * since a request on the old file, and within a few milliseconds, can go to
- * the old file.  Streams, where requests may wait forever, check at every
- * request.
+ * the coarse clock have passed, or its newest request is no longer in
+ * flight, not at every request: the check is a system call, and a batch of
+ * requests must not cost one each.  A program that saw its requests on the
+ * old file complete (aio_error polled, with no wait the library counts)
+ * may have closed the fd since, so a queue whose newest request has its
+ * result published is checked again.  So only a request submitted on an
+ * fd number that was closed and reused while a request on the old file was
+ * still in flight, with no wait since and within a few milliseconds, can go
+ * to the old file.  Streams, where requests may wait forever, check at
+ * every request.
  */
 #include "config.h"
 
@@ -174,6 +179,18 @@ coarse_now(void)
 	return (int64_t)now.tv_sec * (1000000000L / CHECK_TICK_NS) + now.tv_nsec / CHECK_TICK_NS;
 }
 
+/* Is the newest request of q still without a published result?  (The
+ * ring's reaper marks it published after storing the result: only that
+ * instant's completion, seen by the program at once, escapes this.) */
+static bool
+newest_in_flight(const struct fd_queue *q)
+{
+	if (list_empty(&q->outstanding))
+		return false;
+	const struct request *newest = REQUEST_OF(q->outstanding.prev, queue_link);
+	return !__atomic_load_n(&newest->published, __ATOMIC_ACQUIRE);
+}
+
 struct fd_queue *
 queue_find(struct shard *shard, int fd, int lane)
 {
@@ -183,11 +200,12 @@ queue_find(struct shard *shard, int fd, int lane)
 	unsigned epoch = lane >= 0 ? __atomic_load_n(&lanes[lane].epoch, __ATOMIC_RELAXED) : 0;
 	int64_t time = 0;
 	/* Trusted without a look only while the asking lane has not waited
-	 * since the last one, and within its coarse tick: a program that
-	 * closes an fd and opens another under the same number has, as a
-	 * rule, waited for the old file's requests first. */
+	 * since the last one, within its coarse tick, and while the queue's
+	 * newest request is in flight: a program that closes an fd and opens
+	 * another under the same number has, as a rule, waited for the old
+	 * file's requests first, or seen them complete. */
 	if (!q->stream && lane >= 0 && q->checked_lane == lane && q->checked_epoch == epoch &&
-	    (time = coarse_now()) == q->checked_time)
+	    newest_in_flight(q) && (time = coarse_now()) == q->checked_time)
 		return q;
 	if (!time)
 		time = coarse_now();

@@ -38,8 +38,10 @@
  *    matters soon (settle_is_urgent) is settled by the pusher's caller or
  *    the reaper is woken for it; any other push sets the ring's bit in
  *    reaped_rings, and the reaper, which never sleeps for good while a bit
- *    is set (Dekker's pattern with the pusher), settles it within
- *    HEAL_MILLISECONDS if no other caller does first.
+ *    is set (Dekker's pattern with the pusher, and with a settler that
+ *    puts back the bits of what it left), settles it within about two
+ *    HEAL_MILLISECONDS (one look to see that nobody settled the ring, one
+ *    to settle it) if no other caller does first.
  * Quiet windows.  While one of our threads is about to reap a ring itself
  * (a submitter in io_uring_enter, a waiter asleep in the ring), the kernel
  * is told not to signal the eventfd for that ring
@@ -329,8 +331,18 @@ reap_settle_rings(bool every)
 		    __atomic_load_n(&r->urgent, __ATOMIC_RELAXED))
 			left |= 1u << i;
 	}
-	if (left)
+	if (left) {
+		/* The exchange above hid these bits for a moment: the reaper
+		 * may have seen none and gone to sleep for good.  Dekker's
+		 * pattern again: either it sees them now, or this sees it
+		 * asleep and wakes it. */
 		__atomic_fetch_or(&reaped_rings, left, __ATOMIC_SEQ_CST);
+		bool asleep = true;
+		if (__atomic_load_n(&reaper_sleeps_for_good, __ATOMIC_SEQ_CST) &&
+		    __atomic_compare_exchange_n(&reaper_sleeps_for_good, &asleep, false, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+			poke_reaper();
+	}
 }
 
 void
@@ -401,10 +413,12 @@ reap(struct ring *r)
  * thread may submit some meanwhile: then this one returns without waiting,
  * and its caller looks again.) */
 static long
-enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t arg_size)
+enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t arg_size,
+      unsigned *submitted)
 {
 	unsigned staged = __atomic_load_n(r->uring.sq.ktail, __ATOMIC_ACQUIRE) -
 			  __atomic_load_n(r->uring.sq.khead, __ATOMIC_ACQUIRE);
+	*submitted = staged;
 	/* After the tail is read: what this call submits includes the other
 	 * producers' entries, whose writes that load acquired. */
 	KERNEL_HANDOFF_RELEASE(r);
@@ -424,7 +438,8 @@ ring_submit(struct ring *r, unsigned flags)
 	bool quiet = quiet_begin(r);
 	int saved = errno;
 	for (int attempt = 0; attempt < (flags & FLUSH_MAY_BLOCK ? 1000 : 1); attempt++) {
-		long rc = enter(r, 0, 0, NULL, 0);
+		unsigned submitted;
+		long rc = enter(r, 0, 0, NULL, 0, &submitted);
 		if (rc >= 0 || (errno != EAGAIN && errno != EBUSY && errno != EINTR))
 			break;
 		sched_yield();	/* the kernel is short of resources: retry */
@@ -497,17 +512,19 @@ sleep_in_ring(struct sleep_state *sleeper, const struct timespec *deadline, unsi
 	};
 	int saved = errno, old_type;
 	long rc;
+	unsigned submitted = 0;
 	/* A cancellation point, like the futex wait: accepted only while
 	 * asleep, and the role goes back. */
 	pthread_cleanup_push(release_on_cancel, sleeper);
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old_type);
 	rc = enter(sleeper->ring, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
-		   &arg, sizeof arg);
+		   &arg, sizeof arg, &submitted);
 	pthread_setcanceltype(old_type, NULL);
 	pthread_cleanup_pop(0);
 	int error = rc < 0 ? errno : 0;
 	errno = saved;
-	LANE_STATS_ADD(lane_of(sleeper->ring), submit_calls, 1);
+	if (submitted)		/* a wait that handed nothing on is no submission */
+		LANE_STATS_ADD(lane_of(sleeper->ring), submit_calls, 1);
 	if (error == EINTR)
 		return EINTR;
 	if (error == ETIME)

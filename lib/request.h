@@ -2,16 +2,20 @@
  *
  * The layers, each calling only the ones below it:
  *
- *   API        submit.c listio.c status.c suspend.c cancel.c config.c stats.c
- *   above      notify.c (notification), listio.c (lio_listio groups):
- *              handed each finished request by the core's finish hook
- *   core       queue.c (per-fd queues, ordering, admission, settling,
- *              cancellation, fork), lane.c (submission lanes: staging,
- *              batching, capacity, request memory)
- *   backends   inline.c uring.c poller.c pool.c, one interface (backend.h)
- *   below      publish.c (results and the aio_suspend futex), residency.c,
- *              threads.c, stats.c's counters, report.c, config.c's
- *              settings, fault.c
+ *   API        submit.c listio.c status.c suspend.c cancel.c stats.c
+ *              init.c, and compat.c (the *64 and older-version names)
+ *   finish     finish.c: the core's finish hook, handed each finished
+ *              request; it delivers notifications and counts lio_listio
+ *              groups
+ *   core       core.c (admission, settling, cancellation, fork), over
+ *              queue.c (per-fd queues and their ordering rules) and lane.c
+ *              (submission lanes: staging, batching, places under the cap,
+ *              request memory, the flusher)
+ *   backends   inline.c, uring.c with reap.c, poller.c, pool.c: one
+ *              interface (backend.h, backend.c)
+ *   below      publish.c (results and the aio_suspend futex), notify.c
+ *              (delivery), residency.c, report.c and counters.c (the
+ *              statistics), threads.c, config.c (settings), fault.c
  *
  * A request's life: the API layer validates an aiocb into a struct request
  * (request_prepare) and hands it to the core (core.h).  The core tries the

@@ -1,5 +1,5 @@
 /* support.h: what every layer may use: settings (config.c), counters
- * (stats.c, report.c), the library's own threads (threads.c) and its fd
+ * (counters.c, report.c; read by stats.c), the library's own threads (threads.c) and its fd
  * table manners (publish.c).  Nothing here calls up into the core.
  */
 #ifndef AIO_POSIX_SUPPORT_H
@@ -30,7 +30,7 @@ void config_print(void);
 /* aio_init's: values out of range are ignored, as glibc does. */
 void config_set_pool(int threads, int idle_seconds);
 
-/* --- counters (stats.c) -------------------------------------------------- */
+/* --- counters (counters.c, report.c) ------------------------------------- */
 
 /* The most submission lanes (lane.c), hence io_uring rings. */
 #define LANES_MAX 16
