@@ -21,7 +21,10 @@ AIO_POSIX_LINK_MANS = \
 	doc/man/aio_cancel64.3aio doc/man/lio_listio64.3aio \
 	doc/man/aio_writev.3aio doc/man/aio_write2.3aio doc/man/aio_queue_close.3aio \
 	doc/man/aiowrite.3aio \
-	doc/man/__aio_suspend_time64.3aio
+	doc/man/__aio_suspend_time64.3aio \
+	doc/man/aio_readv64.3aio doc/man/aio_writev64.3aio doc/man/aio_read2_64.3aio \
+	doc/man/aio_write2_64.3aio doc/man/aio_mlock64.3aio doc/man/aio_waitcomplete64.3aio \
+	doc/man/aio_waitn64.3aio doc/man/aioread64.3aio doc/man/aiowrite64.3aio
 
 dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)

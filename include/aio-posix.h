@@ -92,17 +92,23 @@ typedef struct aiocb aiocb_t;
 				 * aio_offset is ignored */
 #define AIO_OP2_VECTORED 0x2	/* aio_iov/aio_iovcnt, as aio_readv */
 
+/* (Each function that takes an aiocb has a twin for 32-bit programs built
+ * with _FILE_OFFSET_BITS=64: see "Large files" at the end.) */
+#ifndef __USE_FILE_OFFSET64
 int aio_readv(struct aiocb *aiocbp);
 int aio_writev(struct aiocb *aiocbp);
 int aio_read2(struct aiocb *aiocbp, int flags);
 int aio_write2(struct aiocb *aiocbp, int flags);
 int aio_mlock(struct aiocb *aiocbp);
+#endif
 
 /* Wait for the next finished request of the process that nobody has
  * collected; store its aiocb in *iocbp and return its result, which also
  * serves as its aio_return.  See aio_waitcomplete(3aio) for which requests
  * it may return. */
+#ifndef __USE_FILE_OFFSET64
 ssize_t aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout);
+#endif
 
 /* --- Solaris's extension (aio_waitn(3C)) -----------------------------------
  *
@@ -110,8 +116,10 @@ ssize_t aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout);
  * list with up to nent of them and set *nwait to how many.  Their status is
  * then read with aio_error and aio_return.  (Solaris spells the unsigned
  * arguments uint_t, which glibc does not define; the type is the same.) */
+#ifndef __USE_FILE_OFFSET64
 int aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 	      const struct timespec *timeout);
+#endif
 
 /* --- completion by file descriptor -------------------------------------------
  *
@@ -153,6 +161,47 @@ int aio_queue_create(int flags);
 int aio_queue_reap(int queue, struct aio_completion *completions, unsigned int max,
 		   unsigned int min, const struct timespec *timeout);
 int aio_queue_close(int queue);
+
+/* --- large files --------------------------------------------------------------
+ *
+ * As glibc's <aio.h> does for its own names: where struct aiocb has a
+ * 32-bit aio_offset (i386), a program built with _FILE_OFFSET_BITS=64 has
+ * a struct aiocb of struct aiocb64's layout, and each function above that
+ * takes an aiocb is its *64 twin in the binary.  _LARGEFILE64_SOURCE (or
+ * _GNU_SOURCE) declares the twins, which take struct aiocb64 in any
+ * program.  On x86_64 and aarch64 a twin does what its plain name does. */
+#ifdef __USE_FILE_OFFSET64
+# ifdef __REDIRECT
+int __REDIRECT(aio_readv, (struct aiocb *aiocbp), aio_readv64);
+int __REDIRECT(aio_writev, (struct aiocb *aiocbp), aio_writev64);
+int __REDIRECT(aio_read2, (struct aiocb *aiocbp, int flags), aio_read2_64);
+int __REDIRECT(aio_write2, (struct aiocb *aiocbp, int flags), aio_write2_64);
+int __REDIRECT(aio_mlock, (struct aiocb *aiocbp), aio_mlock64);
+ssize_t __REDIRECT(aio_waitcomplete, (struct aiocb **iocbp, struct timespec *timeout),
+		   aio_waitcomplete64);
+int __REDIRECT(aio_waitn, (struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+			   const struct timespec *timeout), aio_waitn64);
+# else
+#  define aio_readv aio_readv64
+#  define aio_writev aio_writev64
+#  define aio_read2 aio_read2_64
+#  define aio_write2 aio_write2_64
+#  define aio_mlock aio_mlock64
+#  define aio_waitcomplete aio_waitcomplete64
+#  define aio_waitn aio_waitn64
+# endif
+#endif
+
+#ifdef __USE_LARGEFILE64
+int aio_readv64(struct aiocb64 *aiocbp);
+int aio_writev64(struct aiocb64 *aiocbp);
+int aio_read2_64(struct aiocb64 *aiocbp, int flags);
+int aio_write2_64(struct aiocb64 *aiocbp, int flags);
+int aio_mlock64(struct aiocb64 *aiocbp);
+ssize_t aio_waitcomplete64(struct aiocb64 **iocbp, struct timespec *timeout);
+int aio_waitn64(struct aiocb64 *list[], unsigned int nent, unsigned int *nwait,
+		const struct timespec *timeout);
+#endif
 
 #ifdef __cplusplus
 }

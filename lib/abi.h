@@ -42,8 +42,12 @@
  *   versions the same architecture's libc.so.6 gives them (the table below;
  *   lib/libaio-posix.map.in lists them, and tests/test-abi compares them
  *   with the running libc), plus the extension API of <aio-posix.h> and
- *   <aio-posix/asynch.h>, unversioned.  Everything else is hidden
- *   (-fvisibility=hidden).
+ *   <aio-posix/asynch.h>, unversioned (ABI_EXTENSION_NAMES below; the
+ *   same test compares).  Everything else is hidden (-fvisibility=hidden).
+ * - The extension API has glibc's twins too: on every ABI a *64 name for
+ *   each function that takes an aiocb or an off_t, taking struct aiocb64 or
+ *   off64_t.  Their headers send a program built with _FILE_OFFSET_BITS=64
+ *   to them, as <aio.h> does for its own names (compat.c defines them).
  * - The sigev_notify values of <aio-posix.h> (SIGEV_AIO_EVENTFD,
  *   SIGEV_AIO_QUEUE, the flag SIGEV_AIO_PRIVATE) collide with no value glibc
  *   or the kernel defines, alone or combined (checked below).
@@ -90,6 +94,17 @@
 #endif
 /* Elsewhere the versions are unknown: configure then builds without a
  * version script, and the names stay unversioned (see configure.ac). */
+
+/* The extension API's exported names, unversioned (in no node of the
+ * version script): X(name) for each.  The *64 twins exist on every ABI. */
+#define ABI_EXTENSION_NAMES(X) \
+	X(aio_posix_version) X(aio_posix_get_stats) \
+	X(aio_readv) X(aio_writev) X(aio_read2) X(aio_write2) X(aio_mlock) \
+	X(aio_waitcomplete) X(aio_waitn) \
+	X(aio_queue_create) X(aio_queue_reap) X(aio_queue_close) \
+	X(aioread) X(aiowrite) X(aiowait) X(aiocancel) \
+	X(aio_readv64) X(aio_writev64) X(aio_read2_64) X(aio_write2_64) X(aio_mlock64) \
+	X(aio_waitcomplete64) X(aio_waitn64) X(aioread64) X(aiowrite64)
 
 #ifndef ABI_VERSIONS_ONLY
 
@@ -200,10 +215,11 @@ abi_offset(const struct aiocb *cb, unsigned entry_abi)
 	return cb->aio_offset;	/* on ILP32 the 32 bits, never the padding */
 }
 
-/* aio_suspend's timeout, widened so that every ABI's struct timespec fits. */
+/* A wait's timeout (aio_suspend, aio_waitn, ...), widened so that every
+ * ABI's struct timespec and struct timeval fit. */
 struct abi_timeout {
 	int64_t seconds;
-	long nanoseconds;
+	long nanoseconds;	/* -1 for a timeval whose tv_usec is out of range */
 };
 
 /* On ILP32 with 32-bit time_t, the struct timespec of a program built with
@@ -218,6 +234,22 @@ struct abi_timespec64 {
 };
 _Static_assert(sizeof(struct abi_timespec64) == 16, "struct __timespec64 is 16 bytes");
 _Static_assert(offsetof(struct abi_timespec64, tv_nsec) == 8, "tv_nsec follows tv_sec");
+
+/* A program's timeout, of any ABI's struct timespec (timeout NULL: none),
+ * as the struct abi_timeout *wide, or NULL.  Never reads the padding. */
+#define ABI_WIDEN_TIMESPEC(timeout, wide)                                          \
+	((timeout) ? (*(wide) = (struct abi_timeout){ (timeout)->tv_sec, (timeout)->tv_nsec }, \
+		      (const struct abi_timeout *)(wide))                              \
+		   : NULL)
+/* The same of a struct timeval: a tv_usec outside [0, 1000000) makes the
+ * timeout invalid. */
+#define ABI_WIDEN_TIMEVAL(timeout, wide)                                           \
+	((timeout) ? (*(wide) = (struct abi_timeout){                                   \
+			      (timeout)->tv_sec,                                        \
+			      (timeout)->tv_usec < 0 || (timeout)->tv_usec >= 1000000   \
+				      ? -1L : (long)(timeout)->tv_usec * 1000L },       \
+		      (const struct abi_timeout *)(wide))                              \
+		   : NULL)
 
 /* What the library keeps in __glibc_reserved: the mark, the lane, the flags,
  * the collect ticket. */

@@ -7,6 +7,7 @@
 #ifndef AIO_POSIX_API_H
 #define AIO_POSIX_API_H
 
+#include "aio-posix/asynch.h"
 #include "request.h"
 
 /* Build a request from an aiocb, for op with request_flags (enum
@@ -30,5 +31,20 @@ int listio_submit(int mode, struct aiocb *const list[], int nent, struct sigeven
 		  unsigned entry_abi);
 /* aio_suspend, with a timeout wide enough for every ABI (suspend.c). */
 int suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout);
+
+/* The porting extensions' work, likewise (the twins of <aio-posix.h> and
+ * <aio-posix/asynch.h>).  aio_read2 and aio_write2 (vectored.c): */
+int submit_op2(struct aiocb *cb, enum request_op op, int flags, unsigned entry_abi);
+/* aio_waitcomplete and aio_waitn (collect.c): */
+ssize_t collect_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout);
+int collect_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
+		  const struct abi_timeout *timeout);
+/* aio_queue_reap (completion-queue.c): */
+int completion_queue_reap(int queue, struct aio_completion *completions, unsigned max,
+			  unsigned min, const struct abi_timeout *timeout);
+/* aioread and aiowrite, with a 64-bit offset, and aiowait (solaris.c): */
+int solaris_submit(int fd, void *buffer, int length, int64_t offset, int whence,
+		   aio_result_t *result, enum request_op op);
+aio_result_t *solaris_wait(const struct abi_timeout *timeout);
 
 #endif

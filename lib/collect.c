@@ -69,6 +69,7 @@
 #include <time.h>
 
 #include "aio-posix.h"
+#include "api.h"
 #include "backend.h"
 #include "finish.h"
 #include "lane.h"
@@ -83,18 +84,18 @@
 	(sizeof(time_t) < 8 ? (INT64_C(1) << 30) : INT64_C(60) * 60 * 24 * 365 * 100)
 
 bool
-deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline)
+deadline_from_timeout(const struct abi_timeout *timeout, struct deadline *deadline)
 {
-	if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-			timeout->tv_nsec >= 1000000000L))
+	if (timeout && (timeout->seconds < 0 || timeout->nanoseconds < 0 ||
+			timeout->nanoseconds >= 1000000000L))
 		return false;
 	deadline->forever = !timeout;
-	deadline->poll = timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0;
+	deadline->poll = timeout && timeout->seconds == 0 && timeout->nanoseconds == 0;
 	clock_gettime(CLOCK_MONOTONIC, &deadline->at);
-	time_t seconds = !timeout || timeout->tv_sec > FOREVER_SECONDS ? (time_t)FOREVER_SECONDS
-								       : timeout->tv_sec;
+	time_t seconds = !timeout || timeout->seconds > FOREVER_SECONDS ? (time_t)FOREVER_SECONDS
+									: (time_t)timeout->seconds;
 	deadline->at.tv_sec += seconds;
-	deadline->at.tv_nsec += timeout ? timeout->tv_nsec : 0;
+	deadline->at.tv_nsec += timeout ? timeout->nanoseconds : 0;
 	if (deadline->at.tv_nsec >= 1000000000L) {
 		deadline->at.tv_sec++;
 		deadline->at.tv_nsec -= 1000000000L;
@@ -584,7 +585,7 @@ record_take(struct aiocb **list, unsigned max, ssize_t *result, int *error, bool
 /* The deadline of a wait on the record; false (EINVAL) for a bad timeout.
  * From the first wait on, the record keeps more (see the top). */
 static bool
-begin_wait(const struct timespec *timeout, struct deadline *deadline)
+begin_wait(const struct abi_timeout *timeout, struct deadline *deadline)
 {
 	if (!deadline_from_timeout(timeout, deadline)) {
 		errno = EINVAL;
@@ -602,8 +603,8 @@ leave_wait(void *point)
 	waitpoint_leave(point);
 }
 
-AIO_EXPORT ssize_t
-aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
+ssize_t
+collect_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout)
 {
 	ABI_FORGET_NONNULL(iocbp);
 	if (!iocbp) {
@@ -686,9 +687,16 @@ take_turn(bool poll, bool *busy)
 	return error;
 }
 
-AIO_EXPORT int
-aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
-	  const struct timespec *timeout)
+AIO_EXPORT ssize_t
+aio_waitcomplete(struct aiocb **iocbp, struct timespec *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitcomplete(iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+int
+collect_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
+	      const struct abi_timeout *timeout)
 {
 	ABI_FORGET_NONNULL(list);
 	if (!list || !nwait) {
@@ -748,6 +756,14 @@ aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 	if (result)
 		errno = error;
 	return result;
+}
+
+AIO_EXPORT int
+aio_waitn(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+	  const struct timespec *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitn(list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 
 /* --- fork -------------------------------------------------------------------- */

@@ -28,6 +28,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "abi.h"
+
 struct notification;
 struct request;
 struct completion_queue;
@@ -118,7 +120,7 @@ struct deadline {
 
 /* A relative timeout (NULL: none) as a deadline; false (EINVAL) for a bad
  * one. */
-bool deadline_from_timeout(const struct timespec *timeout, struct deadline *deadline);
+bool deadline_from_timeout(const struct abi_timeout *timeout, struct deadline *deadline);
 /* After a wait said ETIMEDOUT: has the deadline really passed?  Without a
  * timeout, a century has: the deadline moves on, and the answer is no. */
 bool deadline_passed(struct deadline *deadline);

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "aio-posix.h"
+#include "api.h"
 #include "backend.h"
 #include "finish.h"
 #include "lane.h"
@@ -402,6 +403,14 @@ reap_cancelled(void *argument)
 AIO_EXPORT int
 aio_queue_reap(int fd, struct aio_completion *completions, unsigned int max, unsigned int min,
 	       const struct timespec *timeout)
+{
+	struct abi_timeout wide;
+	return completion_queue_reap(fd, completions, max, min, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+int
+completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, unsigned min,
+		      const struct abi_timeout *timeout)
 {
 	struct deadline deadline;
 	if ((max > 0 && !completions) || min > max || !deadline_from_timeout(timeout, &deadline)) {

@@ -29,6 +29,9 @@
  * (release_if_done); it is freed at the next aioread, aiowrite or
  * aiocancel, never in aiowait, which may run in a signal handler.
  *
+ * Offsets are 64 bits wide inside (aioread64, aiowrite64: compat.c), and
+ * each request's aiocb has struct aiocb64's layout.
+ *
  * Fork: the child has nothing outstanding.  Its requests in flight read -1
  * and ECANCELED in their result buffers; their structures are freed at the
  * child's next aioread, aiowrite or aiocancel, once the core has let go
@@ -52,7 +55,8 @@
 #include "fault.h"
 
 struct solaris_request {
-	struct aiocb cb;		/* first: the core knows only this */
+	struct aiocb64 cb;		/* first: the core knows only this; the
+					 * 64-bit layout on every ABI */
 	aio_result_t *result;
 	struct solaris_request *next;	/* in a bucket, the FIFO or to_free */
 	int users;			/* aiocancel calls holding it */
@@ -138,21 +142,22 @@ set_result(aio_result_t *result, ssize_t value, int error)
 	__atomic_store_n(&result->aio_return, value, __ATOMIC_RELEASE);
 }
 
-/* The absolute offset of a request, or -1 with errno set. */
-static off_t
-absolute_offset(int fd, off_t offset, int whence, bool *seekable)
+/* The absolute offset of a request, or -1 with errno set; 64 bits on
+ * every ABI (aioread64). */
+static int64_t
+absolute_offset(int fd, int64_t offset, int whence, bool *seekable)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0)
+	struct stat64 st;
+	if (fstat64(fd, &st) != 0)
 		return -1;
 	*seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	off_t base;
+	int64_t base;
 	switch (whence) {
 	case SEEK_SET:
 		base = 0;
 		break;
 	case SEEK_CUR:
-		base = *seekable ? lseek(fd, 0, SEEK_CUR) : 0;
+		base = *seekable ? lseek64(fd, 0, SEEK_CUR) : 0;
 		if (base < 0)
 			return -1;
 		break;
@@ -184,9 +189,9 @@ sigio_wanted(void)
 	return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
 }
 
-static int
-submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t *result,
-       enum request_op op)
+int
+solaris_submit(int fd, void *buffer, int length, int64_t offset, int whence,
+	       aio_result_t *result, enum request_op op)
 {
 	free_released();
 	if (!result) {
@@ -203,7 +208,7 @@ submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t 
 		return -1;
 	}
 	bool seekable;
-	off_t position = absolute_offset(fd, offset, whence, &seekable);
+	int64_t position = absolute_offset(fd, offset, whence, &seekable);
 	if (position < 0)
 		return -1;
 	struct solaris_request *req = FAULT(FAULT_ALLOC) ? NULL : calloc(1, sizeof *req);
@@ -238,7 +243,7 @@ submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t 
 
 	/* In progress before the request can finish, even at submission. */
 	set_result(result, AIO_INPROGRESS, 0);
-	if (submit_aiocb(&req->cb, op, 0, REQUEST_SOLARIS) == 0)
+	if (submit_aiocb((struct aiocb *)&req->cb, op, ABI_ENTRY_AIOCB64, REQUEST_SOLARIS) == 0)
 		return 0;
 	int error = errno;
 	lock(&saved);
@@ -254,14 +259,14 @@ submit(int fd, void *buffer, int length, off_t offset, int whence, aio_result_t 
 AIO_EXPORT int
 aioread(int fildes, char *bufp, int bufs, off_t offset, int whence, aio_result_t *resultp)
 {
-	return submit(fildes, bufp, bufs, offset, whence, resultp, OP_READ);
+	return solaris_submit(fildes, bufp, bufs, offset, whence, resultp, OP_READ);
 }
 
 AIO_EXPORT int
 aiowrite(int fildes, const char *bufp, int bufs, off_t offset, int whence,
 	 aio_result_t *resultp)
 {
-	return submit(fildes, (char *)bufp, bufs, offset, whence, resultp, OP_WRITE);
+	return solaris_submit(fildes, (char *)bufp, bufs, offset, whence, resultp, OP_WRITE);
 }
 
 void
@@ -298,17 +303,11 @@ leave_wait(void *unused)
 	waitpoint_leave(&solaris_point);
 }
 
-AIO_EXPORT aio_result_t *
-aiowait(const struct timeval *timeout)
+aio_result_t *
+solaris_wait(const struct abi_timeout *timeout)
 {
-	struct timespec relative;
 	struct deadline deadline;
-	if (timeout) {
-		relative.tv_sec = timeout->tv_sec;
-		relative.tv_nsec = timeout->tv_usec < 0 || timeout->tv_usec >= 1000000
-			? -1 : timeout->tv_usec * 1000;
-	}
-	if (!deadline_from_timeout(timeout ? &relative : NULL, &deadline)) {
+	if (!deadline_from_timeout(timeout, &deadline)) {
 		errno = EINVAL;
 		return (aio_result_t *)-1;
 	}
@@ -354,6 +353,13 @@ aiowait(const struct timeval *timeout)
 	return result;
 }
 
+AIO_EXPORT aio_result_t *
+aiowait(const struct timeval *timeout)
+{
+	struct abi_timeout wide;
+	return solaris_wait(ABI_WIDEN_TIMEVAL(timeout, &wide));
+}
+
 AIO_EXPORT int
 aiocancel(aio_result_t *resultp)
 {
@@ -373,7 +379,7 @@ aiocancel(aio_result_t *resultp)
 		errno = EACCES;		/* not an outstanding request */
 		return -1;
 	}
-	int rc = aio_cancel(req->cb.aio_fildes, &req->cb);
+	int rc = aio_cancel(req->cb.aio_fildes, (struct aiocb *)&req->cb);
 	lock(&saved);
 	bool cancelled = req->cancelled;
 	req->users--;

@@ -19,6 +19,8 @@
  *
  * aio_mlock runs mlock(aio_buf, aio_nbytes) in a worker; it uses no file
  * (aio_fildes, aio_offset and aio_reqprio are ignored).
+ *
+ * The *64 twins (struct aiocb64) are in compat.c.
  */
 #include "config.h"
 
@@ -122,15 +124,14 @@ aio_writev(struct aiocb *aiocbp)
 	return submit_aiocb(aiocbp, OP_WRITE, 0, REQUEST_VECTORED);
 }
 
-/* aio_read2's and aio_write2's work: their flags as request flags. */
-static int
-submit2(struct aiocb *aiocbp, enum request_op op, int flags)
+int
+submit_op2(struct aiocb *aiocbp, enum request_op op, int flags, unsigned entry_abi)
 {
 	if (flags & ~(AIO_OP2_FOFFSET | AIO_OP2_VECTORED)) {
 		errno = EINVAL;
 		return -1;
 	}
-	return submit_aiocb(aiocbp, op, 0,
+	return submit_aiocb(aiocbp, op, entry_abi,
 			    (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
 			    (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
 }
@@ -138,13 +139,13 @@ submit2(struct aiocb *aiocbp, enum request_op op, int flags)
 AIO_EXPORT int
 aio_read2(struct aiocb *aiocbp, int flags)
 {
-	return submit2(aiocbp, OP_READ, flags);
+	return submit_op2(aiocbp, OP_READ, flags, 0);
 }
 
 AIO_EXPORT int
 aio_write2(struct aiocb *aiocbp, int flags)
 {
-	return submit2(aiocbp, OP_WRITE, flags);
+	return submit_op2(aiocbp, OP_WRITE, flags, 0);
 }
 
 AIO_EXPORT int

@@ -1,7 +1,9 @@
 /* test-solaris: <aio-posix/asynch.h>'s aioread, aiowrite, aiowait and
  * aiocancel behave as aioread(3C), aiowait(3C) and aiocancel(3C) say, and
- * stay apart from the POSIX requests and their waiters. */
+ * stay apart from the POSIX requests and their waiters; aioread64 and
+ * aiowrite64, and with a 64-bit off_t the plain names, reach past 2 GiB. */
 #include "control-util.h"
+#include "io-util.h"
 
 /* A fork child here starts requests of its own, and with them threads. */
 CONTROL_TSAN_THREADS_AFTER_FORK
@@ -267,6 +269,63 @@ START_TEST(test_fork_child_has_nothing_outstanding)
 }
 END_TEST
 
+/* --- beyond 2 GiB -------------------------------------------------------- */
+
+typedef int solaris_read_call(int, char *, int, off64_t, int, aio_result_t *);
+typedef int solaris_write_call(int, const char *, int, off64_t, int, aio_result_t *);
+
+/* In a sparse file past 4 GiB: a read at an offset past 2 GiB, one from
+ * the end, and a write past 4 GiB, each landing where it says. */
+static void
+far_requests(solaris_read_call *read_call, solaris_write_call *write_call)
+{
+	enum { LENGTH = 4096 };
+	const off64_t at = ((off64_t)2 << 30) + 5, end = ((off64_t)4 << 30) + 3 * LENGTH;
+	static char out[LENGTH], in[LENGTH];
+	int fd = test_temp_file();
+	test_pattern_fill(out, LENGTH, 81, (uint64_t)at);
+	io_pwrite_all(fd, out, LENGTH, at);
+	test_pattern_fill(out, LENGTH, 82, (uint64_t)(end - LENGTH));
+	io_pwrite_all(fd, out, LENGTH, end - LENGTH);
+	aio_result_t result;
+
+	ck_assert_int_eq(read_call(fd, in, LENGTH, at, SEEK_SET, &result), 0);
+	ck_assert_ptr_eq(wait_result(), &result);
+	ck_assert_int_eq(result.aio_return, LENGTH);
+	ck_assert(test_pattern_check(in, LENGTH, 81, (uint64_t)at));
+
+	ck_assert_int_eq(read_call(fd, in, LENGTH, -LENGTH, SEEK_END, &result), 0);
+	ck_assert_ptr_eq(wait_result(), &result);
+	ck_assert_int_eq(result.aio_return, LENGTH);
+	ck_assert(test_pattern_check(in, LENGTH, 82, (uint64_t)(end - LENGTH)));
+
+	test_pattern_fill(out, LENGTH, 83, (uint64_t)end);
+	ck_assert_int_eq(write_call(fd, out, LENGTH, end, SEEK_SET, &result), 0);
+	ck_assert_ptr_eq(wait_result(), &result);
+	ck_assert_int_eq(result.aio_return, LENGTH);
+	io_pread_all(fd, in, LENGTH, end);
+	ck_assert(test_pattern_check(in, LENGTH, 83, (uint64_t)end));
+	ck_assert_int_eq(io_file_size(fd), end + LENGTH);
+	close(fd);
+}
+
+/* Solaris's transitional names take an off64_t in every build. */
+START_TEST(test_aioread64_and_aiowrite64_beyond_2_gib)
+{
+	far_requests(aioread64, aiowrite64);
+}
+END_TEST
+
+#if !PLAIN_ILP32
+/* Where off_t has 64 bits, the plain names reach as far (with
+ * _FILE_OFFSET_BITS=64 on i386 they are the transitional ones). */
+START_TEST(test_aioread_and_aiowrite_beyond_2_gib)
+{
+	far_requests(aioread, aiowrite);
+}
+END_TEST
+#endif
+
 int
 main(void)
 {
@@ -282,6 +341,12 @@ main(void)
 	tcase_add_test(tc, test_sigio_handler_drains_with_aiowait);
 	tcase_add_test(tc, test_apart_from_posix_requests);
 	tcase_add_test(tc, test_fork_child_has_nothing_outstanding);
+	suite_add_tcase(s, tc);
+	tc = control_tcase("beyond 2 GiB");
+	tcase_add_test(tc, test_aioread64_and_aiowrite64_beyond_2_gib);
+#if !PLAIN_ILP32
+	tcase_add_test(tc, test_aioread_and_aiowrite_beyond_2_gib);
+#endif
 	suite_add_tcase(s, tc);
 	return control_run_suite(s);
 }

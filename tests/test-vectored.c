@@ -1,8 +1,10 @@
 /* test-vectored: FreeBSD's aio_readv, aio_writev, LIO_READV/LIO_WRITEV,
  * aio_read2/aio_write2 with AIO_OP2_VECTORED and AIO_OP2_FOFFSET, and
  * aio_mlock move the right bytes, as one transfer, and refuse what FreeBSD
- * refuses. */
+ * refuses; their *64 twins, and in a build with a 64-bit off_t the plain
+ * names, reach beyond 2 and 4 GiB. */
 #include "control-util.h"
+#include "io-util.h"
 
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -302,6 +304,125 @@ START_TEST(test_mlock_locks_the_range)
 }
 END_TEST
 
+/* --- beyond 2 GiB -------------------------------------------------------------
+ *
+ * Past 2 GiB a 32-bit aio_offset is negative (refused); past 4 GiB it
+ * names a place near the start of the file, which is a hole here. */
+enum { FAR_LENGTH = 8192 };
+static const off64_t far_offsets[2] = { ((off64_t)2 << 30) + 3 * 4096 + 1,
+					((off64_t)4 << 30) + 8193 };
+
+/* The calls that take an offset, given struct aiocb64's layout: the *64
+ * twins, or the plain names where struct aiocb has that layout. */
+struct offset_calls {
+	int (*readv)(struct aiocb64 *);
+	int (*writev)(struct aiocb64 *);
+	int (*read2)(struct aiocb64 *, int);
+	int (*write2)(struct aiocb64 *, int);
+	int (*listio)(int, struct aiocb64 *const[], int, struct sigevent *);
+};
+
+/* Each read reaches the pattern at each far offset of a sparse file, in
+ * two buffers or one; each write lands there. */
+static void
+far_round_trip(const struct offset_calls *calls)
+{
+	int fd = test_temp_file();
+	static unsigned char out[FAR_LENGTH], in[FAR_LENGTH];
+	struct aiocb64 cb, *list[1] = { &cb };
+	struct iovec halves[2] = { { in, FAR_LENGTH / 2 }, { in + FAR_LENGTH / 2, FAR_LENGTH / 2 } };
+	for (int i = 0; i < 2; i++) {
+		const off64_t at = far_offsets[i];
+		test_pattern_fill(out, FAR_LENGTH, 71, (uint64_t)at);
+		io_pwrite_all(fd, out, FAR_LENGTH, at);
+
+		memset(in, 0, sizeof in);
+		test_prepare64(&cb, fd, halves, 2, at);
+		ck_assert_int_eq(calls->readv(&cb), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 71, (uint64_t)at), "readv at %lld",
+			      (long long)at);
+
+		memset(in, 0, sizeof in);
+		test_prepare64(&cb, fd, halves, 2, at);
+		ck_assert_int_eq(calls->read2(&cb, AIO_OP2_VECTORED), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 71, (uint64_t)at),
+			      "read2 vectored at %lld", (long long)at);
+
+		memset(in, 0, sizeof in);
+		test_prepare64(&cb, fd, in, FAR_LENGTH, at);
+		ck_assert_int_eq(calls->read2(&cb, 0), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 71, (uint64_t)at), "read2 at %lld",
+			      (long long)at);
+
+		memset(in, 0, sizeof in);
+		test_prepare64(&cb, fd, halves, 2, at);
+		cb.aio_lio_opcode = LIO_READV;
+		ck_assert_int_eq(calls->listio(LIO_WAIT, list, 1, NULL), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 71, (uint64_t)at),
+			      "LIO_READV at %lld", (long long)at);
+
+		/* Writes after the pattern: a vectored one, then a plain one. */
+		struct iovec whole = { out, FAR_LENGTH };
+		test_pattern_fill(out, FAR_LENGTH, 72, (uint64_t)(at + FAR_LENGTH));
+		test_prepare64(&cb, fd, &whole, 1, at + FAR_LENGTH);
+		ck_assert_int_eq(calls->writev(&cb), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		io_pread_all(fd, in, FAR_LENGTH, at + FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 72, (uint64_t)(at + FAR_LENGTH)),
+			      "writev at %lld", (long long)(at + FAR_LENGTH));
+
+		test_pattern_fill(out, FAR_LENGTH, 73, (uint64_t)(at + 2 * FAR_LENGTH));
+		test_prepare64(&cb, fd, out, FAR_LENGTH, at + 2 * FAR_LENGTH);
+		ck_assert_int_eq(calls->write2(&cb, 0), 0);
+		ck_assert_int_eq(test_wait64(&cb, 0), FAR_LENGTH);
+		io_pread_all(fd, in, FAR_LENGTH, at + 2 * FAR_LENGTH);
+		ck_assert_msg(test_pattern_check(in, FAR_LENGTH, 73, (uint64_t)(at + 2 * FAR_LENGTH)),
+			      "write2 at %lld", (long long)(at + 2 * FAR_LENGTH));
+	}
+	ck_assert_int_eq(io_file_size(fd), far_offsets[1] + 3 * FAR_LENGTH);
+	close(fd);
+}
+
+/* The *64 twins reach beyond 2 and 4 GiB in every build. */
+START_TEST(test_twins_beyond_2_gib)
+{
+	const struct offset_calls twins = { aio_readv64, aio_writev64, aio_read2_64, aio_write2_64,
+					    lio_listio64 };
+	far_round_trip(&twins);
+}
+END_TEST
+
+#if !PLAIN_ILP32
+/* Where struct aiocb has a 64-bit aio_offset (LP64, or
+ * _FILE_OFFSET_BITS=64 on i386, where <aio-posix.h> sends the plain names
+ * to the twins), the plain names reach as far. */
+static int plain_readv(struct aiocb64 *cb) { return aio_readv((struct aiocb *)cb); }
+static int plain_writev(struct aiocb64 *cb) { return aio_writev((struct aiocb *)cb); }
+static int plain_read2(struct aiocb64 *cb, int flags) { return aio_read2((struct aiocb *)cb, flags); }
+static int plain_write2(struct aiocb64 *cb, int flags) { return aio_write2((struct aiocb *)cb, flags); }
+static int
+plain_listio(int mode, struct aiocb64 *const list[], int count, struct sigevent *event)
+{
+	return lio_listio(mode, (struct aiocb *const *)list, count, event);
+}
+
+START_TEST(test_plain_names_beyond_2_gib)
+{
+	_Static_assert(sizeof(struct aiocb) == sizeof(struct aiocb64) &&
+		       offsetof(struct aiocb, aio_offset) == offsetof(struct aiocb64, aio_offset) &&
+		       sizeof(((struct aiocb *)0)->aio_offset) == 8,
+		       "struct aiocb has struct aiocb64's layout in this build");
+	const struct offset_calls plain = { plain_readv, plain_writev, plain_read2, plain_write2,
+					    plain_listio };
+	far_round_trip(&plain);
+}
+END_TEST
+#endif
+
 int
 main(void)
 {
@@ -318,6 +439,12 @@ main(void)
 	tcase_add_test(tc, test_read2_and_write2_at_the_file_offset);
 	tcase_add_test(tc, test_lio_foffset_entries);
 	tcase_add_test(tc, test_mlock_locks_the_range);
+	suite_add_tcase(s, tc);
+	tc = control_tcase("beyond 2 GiB");
+	tcase_add_test(tc, test_twins_beyond_2_gib);
+#if !PLAIN_ILP32
+	tcase_add_test(tc, test_plain_names_beyond_2_gib);
+#endif
 	suite_add_tcase(s, tc);
 	return control_run_suite(s);
 }

@@ -27,18 +27,39 @@ typedef struct aio_result_t {
 
 #define AIO_INPROGRESS (-2)
 
+#ifndef __USE_FILE_OFFSET64
 int aioread(int fildes, char *bufp, int bufs, off_t offset, int whence,
 	    aio_result_t *resultp);
 int aiowrite(int fildes, const char *bufp, int bufs, off_t offset, int whence,
 	     aio_result_t *resultp);
+#endif
 /* The result of a finished request; NULL when the time limit expires;
  * (aio_result_t *)-1 on error. */
 aio_result_t *aiowait(const struct timeval *timeout);
 int aiocancel(aio_result_t *resultp);
 
-/* Solaris's transitional names for 64-bit offsets: off_t is 64 bits here. */
-#define aioread64 aioread
-#define aiowrite64 aiowrite
+/* Large files, as on Solaris and as glibc's <aio.h> does: where off_t has
+ * 32 bits (i386), a program built with _FILE_OFFSET_BITS=64 calls aioread64
+ * and aiowrite64, whose offset is an off64_t, under the plain names.
+ * _LARGEFILE64_SOURCE (or _GNU_SOURCE) declares Solaris's transitional
+ * names aioread64 and aiowrite64 in any program. */
+#ifdef __USE_FILE_OFFSET64
+# ifdef __REDIRECT
+int __REDIRECT(aioread, (int fildes, char *bufp, int bufs, off_t offset, int whence,
+			 aio_result_t *resultp), aioread64);
+int __REDIRECT(aiowrite, (int fildes, const char *bufp, int bufs, off_t offset, int whence,
+			  aio_result_t *resultp), aiowrite64);
+# else
+#  define aioread aioread64
+#  define aiowrite aiowrite64
+# endif
+#endif
+#ifdef __USE_LARGEFILE64
+int aioread64(int fildes, char *bufp, int bufs, off64_t offset, int whence,
+	      aio_result_t *resultp);
+int aiowrite64(int fildes, const char *bufp, int bufs, off64_t offset, int whence,
+	       aio_result_t *resultp);
+#endif
 
 #ifdef __cplusplus
 }
