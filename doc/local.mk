@@ -24,7 +24,9 @@ AIO_POSIX_LINK_MANS = \
 	doc/man/__aio_suspend_time64.3aio \
 	doc/man/aio_readv64.3aio doc/man/aio_writev64.3aio doc/man/aio_read2_64.3aio \
 	doc/man/aio_write2_64.3aio doc/man/aio_mlock64.3aio doc/man/aio_waitcomplete64.3aio \
-	doc/man/aio_waitn64.3aio doc/man/aioread64.3aio doc/man/aiowrite64.3aio
+	doc/man/aio_waitn64.3aio doc/man/aioread64.3aio doc/man/aiowrite64.3aio \
+	doc/man/__aio_waitcomplete_time64.3aio doc/man/__aio_waitn_time64.3aio \
+	doc/man/__aio_queue_reap_time64.3aio doc/man/__aiowait_time64.3aio
 
 dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)

@@ -92,8 +92,9 @@ typedef struct aiocb aiocb_t;
 				 * aio_offset is ignored */
 #define AIO_OP2_VECTORED 0x2	/* aio_iov/aio_iovcnt, as aio_readv */
 
-/* (Each function that takes an aiocb has a twin for 32-bit programs built
- * with _FILE_OFFSET_BITS=64: see "Large files" at the end.) */
+/* (Each function that takes an aiocb, an off_t or a timeout has twins for
+ * 32-bit programs built with _FILE_OFFSET_BITS=64 or _TIME_BITS=64: see
+ * "Large files and 64-bit time" at the end.) */
 #ifndef __USE_FILE_OFFSET64
 int aio_readv(struct aiocb *aiocbp);
 int aio_writev(struct aiocb *aiocbp);
@@ -158,18 +159,22 @@ struct aio_completion {
 int aio_queue_create(int flags);
 /* Take up to max finished requests, waiting until at least min are there
  * (timeout NULL: for ever; zero: not at all).  Returns how many. */
+#ifndef __USE_TIME_BITS64
 int aio_queue_reap(int queue, struct aio_completion *completions, unsigned int max,
 		   unsigned int min, const struct timespec *timeout);
+#endif
 int aio_queue_close(int queue);
 
-/* --- large files --------------------------------------------------------------
+/* --- large files and 64-bit time --------------------------------------------
  *
  * As glibc's <aio.h> does for its own names: where struct aiocb has a
  * 32-bit aio_offset (i386), a program built with _FILE_OFFSET_BITS=64 has
  * a struct aiocb of struct aiocb64's layout, and each function above that
- * takes an aiocb is its *64 twin in the binary.  _LARGEFILE64_SOURCE (or
- * _GNU_SOURCE) declares the twins, which take struct aiocb64 in any
- * program.  On x86_64 and aarch64 a twin does what its plain name does. */
+ * takes an aiocb is its *64 twin in the binary; with _TIME_BITS=64 too,
+ * each that takes a timeout is its __*_time64 twin, whose struct timespec
+ * has 64-bit seconds.  _LARGEFILE64_SOURCE (or _GNU_SOURCE) declares the
+ * *64 twins, which take struct aiocb64 in any program.  On x86_64 and
+ * aarch64 a twin does what its plain name does. */
 #ifdef __USE_FILE_OFFSET64
 # ifdef __REDIRECT
 int __REDIRECT(aio_readv, (struct aiocb *aiocbp), aio_readv64);
@@ -177,18 +182,40 @@ int __REDIRECT(aio_writev, (struct aiocb *aiocbp), aio_writev64);
 int __REDIRECT(aio_read2, (struct aiocb *aiocbp, int flags), aio_read2_64);
 int __REDIRECT(aio_write2, (struct aiocb *aiocbp, int flags), aio_write2_64);
 int __REDIRECT(aio_mlock, (struct aiocb *aiocbp), aio_mlock64);
+#  ifndef __USE_TIME_BITS64
 ssize_t __REDIRECT(aio_waitcomplete, (struct aiocb **iocbp, struct timespec *timeout),
 		   aio_waitcomplete64);
 int __REDIRECT(aio_waitn, (struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 			   const struct timespec *timeout), aio_waitn64);
+#  else
+ssize_t __REDIRECT(aio_waitcomplete, (struct aiocb **iocbp, struct timespec *timeout),
+		   __aio_waitcomplete_time64);
+int __REDIRECT(aio_waitn, (struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+			   const struct timespec *timeout), __aio_waitn_time64);
+#  endif
 # else
 #  define aio_readv aio_readv64
 #  define aio_writev aio_writev64
 #  define aio_read2 aio_read2_64
 #  define aio_write2 aio_write2_64
 #  define aio_mlock aio_mlock64
-#  define aio_waitcomplete aio_waitcomplete64
-#  define aio_waitn aio_waitn64
+#  ifndef __USE_TIME_BITS64
+#   define aio_waitcomplete aio_waitcomplete64
+#   define aio_waitn aio_waitn64
+#  else
+#   define aio_waitcomplete __aio_waitcomplete_time64
+#   define aio_waitn __aio_waitn_time64
+#  endif
+# endif
+#endif
+
+#ifdef __USE_TIME_BITS64
+# ifdef __REDIRECT
+int __REDIRECT(aio_queue_reap, (int queue, struct aio_completion *completions,
+				unsigned int max, unsigned int min,
+				const struct timespec *timeout), __aio_queue_reap_time64);
+# else
+#  define aio_queue_reap __aio_queue_reap_time64
 # endif
 #endif
 
@@ -198,9 +225,20 @@ int aio_writev64(struct aiocb64 *aiocbp);
 int aio_read2_64(struct aiocb64 *aiocbp, int flags);
 int aio_write2_64(struct aiocb64 *aiocbp, int flags);
 int aio_mlock64(struct aiocb64 *aiocbp);
+# if !defined __USE_TIME_BITS64
 ssize_t aio_waitcomplete64(struct aiocb64 **iocbp, struct timespec *timeout);
 int aio_waitn64(struct aiocb64 *list[], unsigned int nent, unsigned int *nwait,
 		const struct timespec *timeout);
+# elif defined __REDIRECT
+/* Unlike glibc's aio_suspend64, these follow _TIME_BITS=64 too. */
+ssize_t __REDIRECT(aio_waitcomplete64, (struct aiocb64 **iocbp, struct timespec *timeout),
+		   __aio_waitcomplete_time64);
+int __REDIRECT(aio_waitn64, (struct aiocb64 *list[], unsigned int nent, unsigned int *nwait,
+			     const struct timespec *timeout), __aio_waitn_time64);
+# else
+#  define aio_waitcomplete64 __aio_waitcomplete_time64
+#  define aio_waitn64 __aio_waitn_time64
+# endif
 #endif
 
 #ifdef __cplusplus

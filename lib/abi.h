@@ -46,7 +46,9 @@
  *   same test compares).  Everything else is hidden (-fvisibility=hidden).
  * - The extension API has glibc's twins too: on every ABI a *64 name for
  *   each function that takes an aiocb or an off_t, taking struct aiocb64 or
- *   off64_t.  Their headers send a program built with _FILE_OFFSET_BITS=64
+ *   off64_t, and on i386 a __*_time64 name for each that takes a timeout,
+ *   taking glibc's 64-bit-time struct timespec or struct timeval.  Their
+ *   headers send a program built with _FILE_OFFSET_BITS=64 or _TIME_BITS=64
  *   to them, as <aio.h> does for its own names (compat.c defines them).
  * - The sigev_notify values of <aio-posix.h> (SIGEV_AIO_EVENTFD,
  *   SIGEV_AIO_QUEUE, the flag SIGEV_AIO_PRIVATE) collide with no value glibc
@@ -96,8 +98,9 @@
  * version script, and the names stay unversioned (see configure.ac). */
 
 /* The extension API's exported names, unversioned (in no node of the
- * version script): X(name) for each.  The *64 twins exist on every ABI. */
-#define ABI_EXTENSION_NAMES(X) \
+ * version script): X(name) for each.  The *64 twins exist on every ABI,
+ * the __*_time64 ones where time_t has 32 bits. */
+#define ABI_EXTENSION_NAMES_EVERYWHERE(X) \
 	X(aio_posix_version) X(aio_posix_get_stats) \
 	X(aio_readv) X(aio_writev) X(aio_read2) X(aio_write2) X(aio_mlock) \
 	X(aio_waitcomplete) X(aio_waitn) \
@@ -105,6 +108,13 @@
 	X(aioread) X(aiowrite) X(aiowait) X(aiocancel) \
 	X(aio_readv64) X(aio_writev64) X(aio_read2_64) X(aio_write2_64) X(aio_mlock64) \
 	X(aio_waitcomplete64) X(aio_waitn64) X(aioread64) X(aiowrite64)
+#if ABI_TIME64_ENTRIES
+#define ABI_EXTENSION_NAMES(X) ABI_EXTENSION_NAMES_EVERYWHERE(X) \
+	X(__aio_waitcomplete_time64) X(__aio_waitn_time64) X(__aio_queue_reap_time64) \
+	X(__aiowait_time64)
+#else
+#define ABI_EXTENSION_NAMES(X) ABI_EXTENSION_NAMES_EVERYWHERE(X)
+#endif
 
 #ifndef ABI_VERSIONS_ONLY
 
@@ -234,6 +244,13 @@ struct abi_timespec64 {
 };
 _Static_assert(sizeof(struct abi_timespec64) == 16, "struct __timespec64 is 16 bytes");
 _Static_assert(offsetof(struct abi_timespec64, tv_nsec) == 8, "tv_nsec follows tv_sec");
+
+/* Likewise glibc's struct __timeval64: 64-bit seconds and microseconds. */
+struct abi_timeval64 {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+_Static_assert(sizeof(struct abi_timeval64) == 16, "struct __timeval64 is 16 bytes");
 
 /* A program's timeout, of any ABI's struct timespec (timeout NULL: none),
  * as the struct abi_timeout *wide, or NULL.  Never reads the padding. */

@@ -18,7 +18,10 @@
  *   ABI and unversioned: aio_readv64, aio_writev64, aio_read2_64,
  *   aio_write2_64, aioread64 and aiowrite64 read a 64-bit offset;
  *   aio_mlock64, aio_waitcomplete64 and aio_waitn64 only fields the two
- *   structs share.
+ *   structs share.  On i386, __aio_waitcomplete_time64, __aio_waitn_time64,
+ *   __aio_queue_reap_time64 and __aiowait_time64 take the 64-bit-time
+ *   struct timespec or struct timeval of programs built with _TIME_BITS=64
+ *   (with either aiocb: they read no offset).
  *
  * Every function here is a few lines that call the one internal function
  * of api.h behind its name, with the ABI difference as an argument.
@@ -203,3 +206,45 @@ aiowrite64(int fildes, const char *bufp, int bufs, off64_t offset, int whence,
 {
 	return solaris_submit(fildes, (char *)bufp, bufs, offset, whence, resultp, OP_WRITE);
 }
+
+#if ABI_TIME64_ENTRIES
+/* Declared for programs built with _TIME_BITS=64 only, as the assembler
+ * names of the plain ones (and of aio_waitcomplete64 and aio_waitn64). */
+ssize_t __aio_waitcomplete_time64(struct aiocb **iocbp, struct abi_timespec64 *timeout);
+int __aio_waitn_time64(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+		       const struct abi_timespec64 *timeout);
+int __aio_queue_reap_time64(int queue, struct aio_completion *completions, unsigned int max,
+			    unsigned int min, const struct abi_timespec64 *timeout);
+aio_result_t *__aiowait_time64(const struct abi_timeval64 *timeout);
+
+AIO_EXPORT ssize_t
+__aio_waitcomplete_time64(struct aiocb **iocbp, struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitcomplete(iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+__aio_waitn_time64(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+		   const struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitn(list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+__aio_queue_reap_time64(int queue, struct aio_completion *completions, unsigned int max,
+			unsigned int min, const struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return completion_queue_reap(queue, completions, max, min,
+				     ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT aio_result_t *
+__aiowait_time64(const struct abi_timeval64 *timeout)
+{
+	struct abi_timeout wide;
+	return solaris_wait(ABI_WIDEN_TIMEVAL(timeout, &wide));
+}
+#endif

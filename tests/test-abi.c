@@ -435,8 +435,9 @@ START_TEST(test_names_resolve_to_library)
 END_TEST
 
 /* The extension headers send each call of this build's ABI to the twin
- * its struct aiocb and off_t need, as <aio.h> does: with
- * _FILE_OFFSET_BITS=64 to the *64 name. */
+ * its struct aiocb, off_t and timeouts need, as <aio.h> does: with
+ * _FILE_OFFSET_BITS=64 to the *64 name, with _TIME_BITS=64 too to the
+ * __*_time64 one. */
 START_TEST(test_headers_name_the_twins_of_this_abi)
 {
 #ifdef __USE_FILE_OFFSET64
@@ -444,22 +445,35 @@ START_TEST(test_headers_name_the_twins_of_this_abi)
 #else
 	const bool large_files = false;
 #endif
+#ifdef __USE_TIME_BITS64
+	const bool time64 = true;
+#else
+	const bool time64 = false;
+#endif
 	const struct {
 		void *as_linked;
-		const char *plain, *large_files;
+		const char *plain, *large_files, *time64;
 	} calls[] = {
-		{ (void *)aio_readv, "aio_readv", "aio_readv64" },
-		{ (void *)aio_writev, "aio_writev", "aio_writev64" },
-		{ (void *)aio_read2, "aio_read2", "aio_read2_64" },
-		{ (void *)aio_write2, "aio_write2", "aio_write2_64" },
-		{ (void *)aio_mlock, "aio_mlock", "aio_mlock64" },
-		{ (void *)aio_waitcomplete, "aio_waitcomplete", "aio_waitcomplete64" },
-		{ (void *)aio_waitn, "aio_waitn", "aio_waitn64" },
-		{ (void *)aioread, "aioread", "aioread64" },
-		{ (void *)aiowrite, "aiowrite", "aiowrite64" },
+		{ (void *)aio_readv, "aio_readv", "aio_readv64", NULL },
+		{ (void *)aio_writev, "aio_writev", "aio_writev64", NULL },
+		{ (void *)aio_read2, "aio_read2", "aio_read2_64", NULL },
+		{ (void *)aio_write2, "aio_write2", "aio_write2_64", NULL },
+		{ (void *)aio_mlock, "aio_mlock", "aio_mlock64", NULL },
+		{ (void *)aio_waitcomplete, "aio_waitcomplete", "aio_waitcomplete64",
+		  "__aio_waitcomplete_time64" },
+		{ (void *)aio_waitn, "aio_waitn", "aio_waitn64", "__aio_waitn_time64" },
+		{ (void *)aio_queue_reap, "aio_queue_reap", NULL, "__aio_queue_reap_time64" },
+		{ (void *)aioread, "aioread", "aioread64", NULL },
+		{ (void *)aiowrite, "aiowrite", "aiowrite64", NULL },
+		{ (void *)aiowait, "aiowait", NULL, "__aiowait_time64" },
+		{ (void *)aio_waitcomplete64, "aio_waitcomplete64", "aio_waitcomplete64",
+		  "__aio_waitcomplete_time64" },
+		{ (void *)aio_waitn64, "aio_waitn64", "aio_waitn64", "__aio_waitn_time64" },
 	};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
-		const char *name = large_files ? calls[i].large_files : calls[i].plain;
+		const char *name = time64 && calls[i].time64 ? calls[i].time64
+				 : large_files && calls[i].large_files ? calls[i].large_files
+				 : calls[i].plain;
 		void *address = dlsym(RTLD_DEFAULT, name);
 		ck_assert_msg(address != NULL, "dlsym(%s) failed", name);
 		ck_assert_msg(calls[i].as_linked == address, "%s, as this build calls it, is not %s",

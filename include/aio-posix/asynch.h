@@ -35,12 +35,16 @@ int aiowrite(int fildes, const char *bufp, int bufs, off_t offset, int whence,
 #endif
 /* The result of a finished request; NULL when the time limit expires;
  * (aio_result_t *)-1 on error. */
+#ifndef __USE_TIME_BITS64
 aio_result_t *aiowait(const struct timeval *timeout);
+#endif
 int aiocancel(aio_result_t *resultp);
 
-/* Large files, as on Solaris and as glibc's <aio.h> does: where off_t has
- * 32 bits (i386), a program built with _FILE_OFFSET_BITS=64 calls aioread64
- * and aiowrite64, whose offset is an off64_t, under the plain names.
+/* Large files and 64-bit time, as on Solaris and as glibc's <aio.h> does:
+ * where off_t has 32 bits (i386), a program built with
+ * _FILE_OFFSET_BITS=64 calls aioread64 and aiowrite64, whose offset is an
+ * off64_t, under the plain names; with _TIME_BITS=64 too, aiowait is
+ * __aiowait_time64, whose struct timeval has 64-bit fields.
  * _LARGEFILE64_SOURCE (or _GNU_SOURCE) declares Solaris's transitional
  * names aioread64 and aiowrite64 in any program. */
 #ifdef __USE_FILE_OFFSET64
@@ -52,6 +56,13 @@ int __REDIRECT(aiowrite, (int fildes, const char *bufp, int bufs, off_t offset, 
 # else
 #  define aioread aioread64
 #  define aiowrite aiowrite64
+# endif
+#endif
+#ifdef __USE_TIME_BITS64
+# ifdef __REDIRECT
+aio_result_t *__REDIRECT(aiowait, (const struct timeval *timeout), __aiowait_time64);
+# else
+#  define aiowait __aiowait_time64
 # endif
 #endif
 #ifdef __USE_LARGEFILE64
