@@ -698,7 +698,9 @@ int
 collect_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
 	      const struct abi_timeout *timeout)
 {
-	ABI_FORGET_NONNULL(list);
+	/* No ABI_FORGET_NONNULL: no header declares list nonnull, and the
+	 * asm would make it an argument changed before the setjmp of
+	 * pthread_cleanup_push (-Wclobbered). */
 	if (!list || !nwait) {
 		errno = EFAULT;
 		return -1;
