@@ -622,6 +622,9 @@ collect_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout)
 	bool done = false;
 	waitpoint_enter(&record_point);
 	pthread_cleanup_push(leave_wait, &record_point);
+	/* What the rings reaped, settled before the first look: a poll, or a
+	 * wait that is satisfied at once, returns it too. */
+	collect_settle_all(true);
 	while (!done) {
 		int seen = waitpoint_seen(&record_point);
 		bool idle;
@@ -731,6 +734,7 @@ collect_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
 	pthread_cleanup_push(release_turn, NULL);
 	waitpoint_enter(&record_point);
 	pthread_cleanup_push(leave_wait, &record_point);
+	collect_settle_all(true);	/* as aio_waitcomplete's */
 	for (;;) {
 		int seen = waitpoint_seen(&record_point);
 		bool idle;
