@@ -403,27 +403,31 @@ START_TEST(test_waitn_fills_at_most_nent)
 {
 	int fd = test_pattern_file(4096, 7);
 	char buffers[6][512];
-	struct aiocb cbs[6], *list[4];
-	for (int i = 0; i < 6; i++)
-		start_read(&cbs[i], fd, buffers[i], 512, 512 * i);
-	struct aiocb *all[6] = { &cbs[0], &cbs[1], &cbs[2], &cbs[3], &cbs[4], &cbs[5] };
-	control_wait_all(all, 6);
-	/* As many as have reached the waiters and fit, never more than nent.
-	 * (A result is public through aio_error a moment before the waiters
-	 * can return it, so not always all six at once.) */
-	unsigned nwait = 2, total = 0;
-	ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
-	ck_assert_uint_ge(nwait, 2);
-	ck_assert_uint_le(nwait, 4);
-	total += nwait;
-	while (total < 6) {
-		nwait = 1;
-		ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
-		ck_assert_uint_ge(nwait, 1);
-		ck_assert_uint_le(nwait, 4);
-		total += nwait;
+	struct aiocb cbs[6], *all[6], *list[4];
+	for (int i = 0; i < 6; i++) {
+		test_prepare(&cbs[i], fd, buffers[i], 512, 512 * i);
+		cbs[i].aio_lio_opcode = LIO_READ;
+		all[i] = &cbs[i];
 	}
-	ck_assert_uint_eq(total, 6);
+	/* LIO_WAIT returns once every entry has finished, and a finished
+	 * request reaches the waiters before its list counts it (finish.c):
+	 * all six are there now. */
+	ck_assert_int_eq(lio_listio(LIO_WAIT, all, 6, NULL), 0);
+	/* As many as there are, beyond nwait, never more than nent
+	 * (aio_waitn(3C)); then the rest. */
+	int seen[6] = { 0 };
+	unsigned nwait = 2;
+	ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
+	ck_assert_uint_eq(nwait, 4);
+	for (unsigned i = 0; i < nwait; i++)
+		seen[list[i] - cbs]++;
+	nwait = 1;
+	ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
+	ck_assert_uint_eq(nwait, 2);
+	for (unsigned i = 0; i < nwait; i++)
+		seen[list[i] - cbs]++;
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(seen[i], 1);
 	assert_nothing_to_collect();
 	close(fd);
 }

@@ -155,24 +155,28 @@ START_TEST(test_readable_while_entries_wait)
 	int fd = test_pattern_file(4096, 9);
 	int queue = aio_queue_create(0);
 	char buffers[3][100];
-	struct aiocb cbs[3];
-	start_tied_reads(cbs, 3, fd, queue, buffers[0], 100, 0);
-	struct aiocb *list[3] = { &cbs[0], &cbs[1], &cbs[2] };
-	control_wait_all(list, 3);
-	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
-	while (!readable(queue) && control_now_ns() < deadline)
-		control_pause();
+	struct aiocb cbs[3], *list[3];
+	for (int i = 0; i < 3; i++) {
+		test_prepare(&cbs[i], fd, buffers[i], 100, 100 * i);
+		tie(&cbs[i], queue, i);
+		cbs[i].aio_lio_opcode = LIO_READ;
+		list[i] = &cbs[i];
+	}
+	ck_assert(!readable(queue));
+	/* LIO_WAIT returns once all three have finished, and each was posted
+	 * before its list counted it (finish.c): three entries wait. */
+	ck_assert_int_eq(lio_listio(LIO_WAIT, list, 3, NULL), 0);
 	ck_assert(readable(queue));
 	struct aio_completion entries[3];
-	ck_assert_int_eq(reap_all(queue, entries, 1), 1);
-	/* Two left, or on their way: a result is public (aio_error) a little
-	 * before its entry is posted.  Readable once they are. */
-	deadline = control_now_ns() + CONTROL_BOUND_NS;
-	while (!readable(queue) && control_now_ns() < deadline)
-		control_pause();
-	ck_assert(readable(queue));
-	ck_assert_int_eq(reap_all(queue, entries, 2), 2);
+	ck_assert_int_eq(aio_queue_reap(queue, entries, 1, 0, NULL), 1);
+	ck_assert(readable(queue));	/* two left */
+	ck_assert_int_eq(aio_queue_reap(queue, entries + 1, 2, 0, NULL), 2);
 	ck_assert(!readable(queue));
+	int seen[3] = { 0 };
+	for (int i = 0; i < 3; i++)
+		seen[entries[i].aiocb - cbs]++;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(seen[i], 1);
 	aio_queue_close(queue);
 	close(fd);
 }
