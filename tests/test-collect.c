@@ -399,11 +399,24 @@ START_TEST(test_waitn_returns_what_there_is_when_nothing_is_left)
 }
 END_TEST
 
+/* aio_waitn(list of nent, nwait, no time limit) must return expected
+ * requests of cbs; each is counted in seen. */
+static void
+waitn_expecting(struct aiocb *cbs, int *seen, unsigned nent, unsigned nwait, unsigned expected)
+{
+	struct aiocb *list[8];
+	ck_assert_uint_le(nent, 8);
+	ck_assert_int_eq(aio_waitn(list, nent, &nwait, NULL), 0);
+	ck_assert_uint_eq(nwait, expected);
+	for (unsigned i = 0; i < nwait; i++)
+		seen[list[i] - cbs]++;
+}
+
 START_TEST(test_waitn_fills_at_most_nent)
 {
 	int fd = test_pattern_file(4096, 7);
 	char buffers[6][512];
-	struct aiocb cbs[6], *all[6], *list[4];
+	struct aiocb cbs[6], *all[6];
 	for (int i = 0; i < 6; i++) {
 		test_prepare(&cbs[i], fd, buffers[i], 512, 512 * i);
 		cbs[i].aio_lio_opcode = LIO_READ;
@@ -416,16 +429,8 @@ START_TEST(test_waitn_fills_at_most_nent)
 	/* As many as there are, beyond nwait, never more than nent
 	 * (aio_waitn(3C)); then the rest. */
 	int seen[6] = { 0 };
-	unsigned nwait = 2;
-	ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
-	ck_assert_uint_eq(nwait, 4);
-	for (unsigned i = 0; i < nwait; i++)
-		seen[list[i] - cbs]++;
-	nwait = 1;
-	ck_assert_int_eq(aio_waitn(list, 4, &nwait, NULL), 0);
-	ck_assert_uint_eq(nwait, 2);
-	for (unsigned i = 0; i < nwait; i++)
-		seen[list[i] - cbs]++;
+	waitn_expecting(cbs, seen, 4, 2, 4);
+	waitn_expecting(cbs, seen, 4, 1, 2);
 	for (int i = 0; i < 6; i++)
 		ck_assert_int_eq(seen[i], 1);
 	assert_nothing_to_collect();
@@ -500,12 +505,7 @@ START_TEST(test_waitn_and_waitcomplete_share_one_record)
 		ck_assert_int_eq(wait_one(&got), 512);
 		seen[got - cbs]++;
 	}
-	struct aiocb *list[8];
-	unsigned nwait = 5;
-	ck_assert_int_eq(aio_waitn(list, 8, &nwait, NULL), 0);
-	ck_assert_uint_eq(nwait, 5);
-	for (unsigned i = 0; i < nwait; i++)
-		seen[list[i] - cbs]++;
+	waitn_expecting(cbs, seen, 8, 5, 5);
 	for (int i = 0; i < 8; i++)
 		ck_assert_int_eq(seen[i], 1);
 	assert_nothing_to_collect();
