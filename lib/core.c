@@ -418,7 +418,10 @@ core_cancel(int fd, struct aiocb *aiocb)
 					: req->home == HOME_POLLER ? &poller_backend : &pool_backend;
 				enum cancel_result answer = home->cancel(req);
 				if (answer == CANCEL_RUNNING) {
-					running = true;
+					/* Unless it ended meanwhile (uring_cancel
+					 * may reap it): then it is simply done. */
+					if (!__atomic_load_n(&req->published, __ATOMIC_ACQUIRE))
+						running = true;
 					continue;
 				}
 				if (answer == CANCEL_CALLED_BACK) {

@@ -72,6 +72,7 @@
 #include "ring.h"
 
 #define HEAL_MILLISECONDS 1
+#define AWAIT_SPINS_MAX 1000000L	/* ring_await_cancelled's bound */
 #define ROLE_MARKED ((uintptr_t)1)	/* the reaper wants to hear of its release */
 
 static unsigned quiet_windows;		/* atomic: quiet_end calls so far */
@@ -234,6 +235,9 @@ drain(struct ring *r, bool *urgent, bool settled_next)
 		int res = cqe->res;
 		req->result = res < 0 ? -1 : res;
 		req->error = res < 0 ? -res : 0;
+		/* Before the push below hands req on: uring_cancel, under its
+		 * shard lock, waits for this. */
+		__atomic_store_n(&req->ring_done, true, __ATOMIC_RELEASE);
 		if (res != -ECANCELED) {
 			publish_result(req->aiocb, req->result, req->error);
 			__atomic_store_n(&req->published, true, __ATOMIC_RELEASE);
@@ -473,6 +477,24 @@ ring_submit(struct ring *r, unsigned flags)
 	 * for the reaper's next look. */
 	if (urgent && !(flags & FLUSH_SETTLES))
 		poke_reaper();
+}
+
+bool
+ring_await_cancelled(struct ring *r, struct request *req)
+{
+	/* Its entry is in the completion queue, or being reaped by the role's
+	 * holder, who was woken by it: reap it, or wait for the holder. */
+	for (long spin = 0; !__atomic_load_n(&req->ring_done, __ATOMIC_ACQUIRE); spin++) {
+		if (spin > AWAIT_SPINS_MAX)
+			return false;	/* it ends as its entry says, when reaped */
+		if (role_try(r)) {
+			drain(r, NULL, false);
+			role_release(r);
+		} else {
+			sched_yield();
+		}
+	}
+	return req->error == ECANCELED && !__atomic_load_n(&req->published, __ATOMIC_ACQUIRE);
 }
 
 void

@@ -88,6 +88,8 @@ struct request {
 					 * frees it */
 	bool published;			/* atomic: the result is public already;
 					 * the aiocb is the application's again */
+	bool ring_done;			/* atomic: its completion queue entry
+					 * was reaped (reap.c) */
 	bool in_poller;			/* under the poller's lock: waiting there */
 	bool settle_soon;		/* atomic: an fsync waits for this write */
 	bool urgent;			/* released by a predecessor, or a stream:

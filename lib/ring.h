@@ -70,6 +70,12 @@ void reap_settle_rings(bool every);
 /* Submit what the ring holds, then collect what completed meanwhile;
  * flags as backend.h's flush. */
 void ring_submit(struct ring *r, unsigned flags);
+/* After a synchronous cancel of req answered 0, which the kernel also
+ * answers for a request that ran to its end meanwhile: reap until req's
+ * entry is seen.  True if the kernel cancelled it; false if it completed
+ * (its result is published then, as any other).  Under req's shard lock,
+ * which keeps req alive. */
+bool ring_await_cancelled(struct ring *r, struct request *req);
 void reap_after_fork_child(void);
 
 #endif

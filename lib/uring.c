@@ -331,10 +331,13 @@ uring_cancel(struct request *req)
 		.fd = -1,
 		.timeout = { .tv_sec = 0, .tv_nsec = 10 * 1000 * 1000 },
 	};
-	/* 0: cancelled, and its completion (-ECANCELED) is on its way;
-	 * -EALREADY: it is transferring data; -ENOENT: it has completed. */
-	return io_uring_register_sync_cancel(&r->uring, &cancel) == 0 ? CANCEL_CALLED_BACK
-									 : CANCEL_RUNNING;
+	/* -EALREADY: it is transferring data; -ENOENT: it has completed.
+	 * 0: it is gone from the kernel, cancelled (-ECANCELED) or, when
+	 * it was running and finished while the kernel waited, completed:
+	 * only its completion entry tells which. */
+	if (io_uring_register_sync_cancel(&r->uring, &cancel) != 0)
+		return CANCEL_RUNNING;
+	return ring_await_cancelled(r, req) ? CANCEL_CALLED_BACK : CANCEL_RUNNING;
 }
 
 static void
