@@ -6,7 +6,8 @@
  * array is checked and copied at submission, as FreeBSD's kernel copies it
  * in, so the program may reuse the array (not the buffers) as soon as the
  * call returns; the copy is read with process_vm_readv where the kernel
- * allows it, so that a bad address is EFAULT rather than a crash.  The
+ * allows it (else mincore at least spots an unmapped array), so that a bad
+ * address is EFAULT rather than a crash.  The
  * request then goes to the kernel as one transfer: one preadv2/pwritev2
  * attempt at submission (inline.c), one IORING_OP_READV/WRITEV entry
  * (uring.c), or one preadv/pwritev/readv/writev in a worker (here).
@@ -26,6 +27,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -52,6 +54,18 @@ copy_array(struct iovec *copy, const struct iovec *array, size_t count)
 		if (got >= 0 || errno == EFAULT)
 			return EFAULT;
 		__atomic_store_n(&vm_read_unusable, 1, __ATOMIC_RELAXED);
+	}
+	/* Without process_vm_readv (seccomp, qemu-user): mincore at least
+	 * tells an unmapped array from a mapped one. */
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t first = (uintptr_t)array & ~(uintptr_t)(page - 1);
+	size_t span = (uintptr_t)array + bytes - first;
+	unsigned char resident[64];
+	for (size_t at = 0; at < span; at += sizeof resident * (size_t)page) {
+		size_t chunk = span - at < sizeof resident * (size_t)page
+			? span - at : sizeof resident * (size_t)page;
+		if (mincore((void *)(first + at), chunk, resident) != 0 && errno == ENOMEM)
+			return EFAULT;
 	}
 	memcpy(copy, array, bytes);
 	return 0;

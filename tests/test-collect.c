@@ -600,7 +600,15 @@ START_TEST(test_exec_starts_with_nothing_to_collect)
 	if (child == 0) {
 		char number[16];
 		snprintf(number, sizeof number, "%d", queue);
-		execl("/proc/self/exe", saved_argv[0], "--exec-probe", number, (char *)NULL);
+		/* A cross build runs this program under its emulator
+		 * (qemu-user), which must run the new image too. */
+		const char *emulator = getenv("AIO_POSIX_TEST_EMULATOR");
+		if (emulator && *emulator)
+			execlp(emulator, emulator, saved_argv[0], "--exec-probe", number,
+			       (char *)NULL);
+		else
+			execl("/proc/self/exe", saved_argv[0], "--exec-probe", number,
+			      (char *)NULL);
 		_exit(99);
 	}
 	control_child_succeeded(child, "the exec'd image (its exit status: the probe that failed)");
