@@ -9,7 +9,8 @@
  * The same binary therefore measures glibc's POSIX aio when run as is, and
  * libaio-posix when run with LD_PRELOAD=.../libaio-posix.so.0.  The aio modes
  * call nothing but aio_read, aio_suspend, aio_error, aio_return and
- * lio_listio (and, in the submit scenario, aio_write and aio_fsync).
+ * lio_listio (and, in the submit scenario, aio_write and aio_fsync; in
+ * --mode=queue, libaio-posix's completion queue).
  *
  *   aio-bench roundtrip --mode=aio|pread|uring --file=F
  *       one 4 KiB read at a time: aio_read + aio_suspend + aio_error +
@@ -29,6 +30,12 @@
  *   aio-bench direct --mode=aio|pread|uring --depth=N --file=F
  *       as inflight, with O_DIRECT (pread: depth 1 only).  The file must not
  *       be on tmpfs.
+ *   aio-bench inflight|direct --mode=queue ...
+ *       as --mode=aio, but the requests are tied to a libaio-posix
+ *       completion queue (SIGEV_AIO_QUEUE) and reaped with aio_queue_reap,
+ *       as many at a time as have finished, instead of aio_suspend on the
+ *       whole list and a scan of every aiocb.  Found with dlsym: runs only
+ *       with libaio-posix preloaded.
  *   aio-bench threads --mode=aio|uring --threads=T --depth=N --file=F
  *       T threads, each with its own descriptor of the file, each keeping N
  *       reads in flight (aio: the list pattern; uring: a ring of its own),
@@ -335,7 +342,7 @@ report(const struct window *w, const char *extra)
 	unsigned long long ops = w->ops1 - w->ops0;
 	double secs = w->t1 - w->t0;
 	double cpu = w->cpu1 - w->cpu0;
-	int aio = strcmp(opt.mode, "aio") == 0;
+	int aio = strcmp(opt.mode, "aio") == 0 || strcmp(opt.mode, "queue") == 0;
 	char counters[160];
 	if (ops == 0)
 		fail("no operation finished in the timed window");
@@ -496,9 +503,21 @@ loop_pread(void)
 	report(&w, NULL);
 }
 
-/* depth aiocbs, read i on fd i mod nfds, all submitted. */
+/* libaio-posix's completion queue, as <aio-posix.h> defines it; copied,
+ * so that aio-bench stays a program that knows nothing but <aio.h>, and
+ * found at run time. */
+#define QUEUE_SIGEV_NOTIFY 0x41500002	/* SIGEV_AIO_QUEUE */
+struct queue_completion {
+	struct aiocb *aiocb;
+	ssize_t result;
+	int error;
+	union sigval value;
+};
+
+/* depth aiocbs, read i on fd i mod nfds, all submitted; tied to the
+ * completion queue whose descriptor is queue, unless it is -1. */
 static struct aiocb *
-submit_initial(const struct target *t)
+submit_initial(const struct target *t, int queue)
 {
 	char **bufs = alloc_buffers(t->depth);
 	struct aiocb *cbs = calloc(t->depth, sizeof *cbs);
@@ -510,6 +529,11 @@ submit_initial(const struct target *t)
 		cbs[i].aio_nbytes = BS;
 		cbs[i].aio_offset = random_offset();
 		cbs[i].aio_sigevent.sigev_notify = SIGEV_NONE;
+		if (queue >= 0) {
+			cbs[i].aio_sigevent.sigev_notify = QUEUE_SIGEV_NOTIFY;
+			cbs[i].aio_sigevent.sigev_signo = queue;	/* sigev_notify_queue */
+			cbs[i].aio_sigevent.sigev_value.sival_int = i;
+		}
 		if (aio_read(&cbs[i]) != 0)
 			fail("aio_read: %s", strerror(errno));
 	}
@@ -536,7 +560,7 @@ static void
 loop_aio_list(const struct target *t, struct pace *p)
 {
 	int depth = t->depth;
-	struct aiocb *cbs = submit_initial(t);
+	struct aiocb *cbs = submit_initial(t, -1);
 	const struct aiocb **list = calloc(depth, sizeof *list);
 	if (!list)
 		fail("out of memory");
@@ -585,7 +609,7 @@ static void
 loop_aio_oldest(const struct target *t, struct pace *p)
 {
 	int depth = t->depth;
-	struct aiocb *cbs = submit_initial(t);
+	struct aiocb *cbs = submit_initial(t, -1);
 	unsigned long long ops = 0;
 	int inflight = depth, oldest = 0, phase = pace_begin(p);
 	for (unsigned iter = 1; inflight > 0; iter++) {
@@ -613,6 +637,58 @@ loop_aio_oldest(const struct target *t, struct pace *p)
 		}
 		oldest = (oldest + 1) % depth;
 	}
+}
+
+/* t->depth requests in flight, tied to a completion queue: each
+ * aio_queue_reap hands over what has finished (at least one), and those
+ * are resubmitted.  The same reads as the list pattern, one wait per
+ * batch, no scan. */
+static void
+loop_queue(const struct target *t, struct pace *p)
+{
+	int (*queue_create)(int);
+	int (*queue_reap)(int, struct queue_completion *, unsigned, unsigned,
+			  const struct timespec *);
+	int (*queue_close)(int);
+	*(void **) &queue_create = dlsym(RTLD_DEFAULT, "aio_queue_create");
+	*(void **) &queue_reap = dlsym(RTLD_DEFAULT, "aio_queue_reap");
+	*(void **) &queue_close = dlsym(RTLD_DEFAULT, "aio_queue_close");
+	if (!queue_create || !queue_reap || !queue_close)
+		fail("--mode=queue needs libaio-posix (LD_PRELOAD) with completion queues");
+	int queue = queue_create(0);
+	if (queue < 0)
+		fail("aio_queue_create: %s", strerror(errno));
+	int depth = t->depth;
+	struct queue_completion *done = calloc(depth, sizeof *done);
+	if (!done)
+		fail("out of memory");
+	struct aiocb *cbs = submit_initial(t, queue);
+	unsigned long long ops = 0;
+	int inflight = depth, phase = pace_begin(p);
+	for (unsigned iter = 1; inflight > 0; iter++) {
+		int n = queue_reap(queue, done, (unsigned) depth, 1, NULL);
+		if (n < 0 && errno != EINTR)
+			fail("aio_queue_reap: %s", strerror(errno));
+		for (int k = 0; k < n; k++) {
+			if (done[k].error != 0)
+				fail("read: %s", strerror(done[k].error));
+			if (done[k].result != BS)
+				fail("aio_queue_reap: result %zd", done[k].result);
+			ops++;
+			struct aiocb *cb = &cbs[done[k].value.sival_int];
+			if (phase < 2) {
+				cb->aio_offset = random_offset();
+				if (aio_read(cb) != 0)
+					fail("aio_read: %s", strerror(errno));
+			} else {
+				inflight--;
+			}
+		}
+		if (phase < 2)
+			phase = pace_tick(p, iter, ops, phase);
+	}
+	queue_close(queue);
+	free(done);
 }
 
 static void
@@ -773,7 +849,7 @@ loop_listio_uring(void)
 /* The in-flight loop of the mode chosen (aio or uring), alone in the
  * process, over opt.fds descriptors. */
 static void
-run_inflight(int mode_aio)
+run_inflight(int mode_aio, int mode_queue)
 {
 	struct target t = {fds, opt.fds, opt.depth};
 	struct window w;
@@ -782,6 +858,8 @@ run_inflight(int mode_aio)
 	if (mode_aio) {
 		loop_aio(&t, &p);
 		snprintf(extra, sizeof extra, " pattern=%s", opt.pattern);
+	} else if (mode_queue) {
+		loop_queue(&t, &p);
 	}
 #ifdef AIO_BENCH_URING
 	else
@@ -1044,7 +1122,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: aio-bench roundtrip|inflight|listio|direct --mode=aio|pread|uring --file=F\n"
+		"usage: aio-bench roundtrip|inflight|listio|direct --mode=aio|pread|uring|queue --file=F\n"
 		"                 [--depth=N] [--fds=N] [--batch=N] [--pattern=list|oldest]\n"
 		"                 [--seconds=S] [--warmup=S] [--seed=N]\n"
 		"       aio-bench threads --mode=aio|uring --threads=T [--depth=N] --file=F\n"
@@ -1159,8 +1237,11 @@ main(int argc, char **argv)
 	int mode_aio = strcmp(opt.mode, "aio") == 0;
 	int mode_pread = strcmp(opt.mode, "pread") == 0;
 	int mode_uring = strcmp(opt.mode, "uring") == 0;
-	if (!mode_aio && !mode_pread && !mode_uring)
-		fail("unknown --mode (aio, pread or uring)");
+	int mode_queue = strcmp(opt.mode, "queue") == 0;
+	if (!mode_aio && !mode_pread && !mode_uring && !mode_queue)
+		fail("unknown --mode (aio, pread, uring or queue)");
+	if (mode_queue && (is_listio || is_threads || is_submit))
+		fail("--mode=queue runs with inflight and direct");
 	if (mode_pread && (opt.depth != 1 || is_listio || is_threads || is_submit))
 		fail("--mode=pread runs at depth 1 only, alone");
 	if (is_submit && !mode_aio)
@@ -1184,6 +1265,6 @@ main(int argc, char **argv)
 		loop_listio_uring();
 #endif
 	else
-		run_inflight(mode_aio);
+		run_inflight(mode_aio, mode_queue);
 	return 0;
 }

@@ -23,7 +23,7 @@
 #   BENCH_WARMUP         untimed lead-in of each measurement (0.1)
 #   BENCH_SUBMIT_SECONDS timed window of one submit measurement (scenario 7;
 #                        default 0.2, or BENCH_SECONDS when that is shorter)
-#   BENCH_SCENARIOS      which scenarios to run (default "1 2 3 4 5 6 7")
+#   BENCH_SCENARIOS      which scenarios to run (default "1 2 3 4 5 6 7 8")
 #   BENCH_FIO_RUNTIME    fio --runtime, seconds (default 1)
 #   BENCH_DISK_MIB       size of the O_DIRECT / fio file (default 256)
 #   FIO                  the fio command (default fio)
@@ -39,7 +39,7 @@ RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-0.4}
 WARM=${BENCH_WARMUP:-0.1}
 SUBMIT_SECS=${BENCH_SUBMIT_SECONDS:-$(awk -v s="$SECS" 'BEGIN { print (s < 0.2 ? s : 0.2) }')}
-SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5 6 7}
+SCENARIOS=${BENCH_SCENARIOS:-1 2 3 4 5 6 7 8}
 FIO=${FIO:-fio}
 FIO_RUNTIME=${BENCH_FIO_RUNTIME:-1}
 DISK_MIB=${BENCH_DISK_MIB:-256}
@@ -166,7 +166,7 @@ trap 'echo >&2; cleanup; exit 130' INT TERM
 
 # ---- the scenarios ----
 
-RUN_1=0 RUN_2=0 RUN_3=0 RUN_4=0 RUN_5=0 RUN_6=0 RUN_7=0 SKIP_4= SKIP_5=
+RUN_1=0 RUN_2=0 RUN_3=0 RUN_4=0 RUN_5=0 RUN_6=0 RUN_7=0 RUN_8=0 SKIP_4= SKIP_5= SKIP_8D=
 
 scenario_1() {
 	local r t=$(date +%s)
@@ -375,11 +375,37 @@ scenario_7() {
 	RUN_7=1
 }
 
+# Completion queue against aio_suspend-then-scan, both on libaio-posix, at
+# depth 64: cached (both backends) and, where a disk is, O_DIRECT.
+scenario_8() {
+	local r t=$(date +%s) disk=1
+	make_file "$CACHED" "$CACHED_MIB"
+	if ! need_disk_file; then
+		SKIP_8D="no directory off tmpfs for the O_DIRECT file (tried $DIR and /var/tmp)"
+		disk=0
+	fi
+	for ((r = 1; r <= RUNS; r++)); do
+		progress 8 "$r"
+		local c=(inflight --depth=64 --fds=1 --file="$CACHED" --seed="$r" "${COMMON[@]}")
+		measure s8.c.scan "$r" libaio-posix "${OURS[@]}" "$BIN" "${c[@]}" --mode=aio
+		measure s8.c.queue "$r" libaio-posix "${OURS[@]}" "$BIN" "${c[@]}" --mode=queue
+		measure s8.p.scan "$r" libaio-posix "${OURS[@]}" AIO_POSIX_BACKEND=threads "$BIN" "${c[@]}" --mode=aio
+		measure s8.p.queue "$r" libaio-posix "${OURS[@]}" AIO_POSIX_BACKEND=threads "$BIN" "${c[@]}" --mode=queue
+		if ((disk)); then
+			local d=(direct --depth=64 --file="$DISK" --seed="$r" "${COMMON[@]}")
+			measure s8.d.scan "$r" libaio-posix "${OURS[@]}" "$BIN" "${d[@]}" --mode=aio
+			measure s8.d.queue "$r" libaio-posix "${OURS[@]}" "$BIN" "${d[@]}" --mode=queue
+		fi
+	done
+	progress_done 8 "$t"
+	RUN_8=1
+}
+
 echo "run-bench: $RUNS runs per variant, alternated; ${SECS}s per measurement (+${WARM}s warm-up); raw lines in $RAW" >&2
 for s in $SCENARIOS; do
 	case $s in
-	[1-7]) "scenario_$s" ;;
-	*) die "BENCH_SCENARIOS: unknown scenario '$s' (1 to 7)" ;;
+	[1-8]) "scenario_$s" ;;
+	*) die "BENCH_SCENARIOS: unknown scenario '$s' (1 to 8)" ;;
 	esac
 done
 
@@ -576,6 +602,22 @@ if ((RUN_7)); then
 			esac
 			row_us "$S" "$short" "$label" "$what" "s7.$call.$size.$v" "≤ 50 µs"
 		done
+	done
+fi
+
+if ((RUN_8)); then
+	for v in c p d; do
+		case $v in
+		c) short="queue vs scan, cached" S="8. completion queue vs aio_suspend+scan, depth 64, cached" ;;
+		p) short="queue vs scan, cached, threads" S="8. completion queue vs aio_suspend+scan, depth 64, cached, threads backend" ;;
+		d) short="queue vs scan, O_DIRECT" S="8. completion queue vs aio_suspend+scan, depth 64, O_DIRECT" ;;
+		esac
+		if [[ $v == d && -n $SKIP_8D ]]; then
+			ROWS+="| $S | all | n/a | n/a |  | skipped: $SKIP_8D |"$'\n'
+			continue
+		fi
+		row "$S" "$short" "queue reap/aio_suspend+scan, ops/s" "s8.$v.queue" "s8.$v.scan" ops_per_s rate "" "≥ 1"
+		row "$S" "$short" "queue reap/aio_suspend+scan, CPU per op" "s8.$v.queue" "s8.$v.scan" cpu_us_per_op cpu " per read" ""
 	done
 fi
 

@@ -10,12 +10,23 @@
 AIO_POSIX_FUNCTION_MANS = \
 	doc/man/aio_read.3aio doc/man/aio_write.3aio doc/man/aio_fsync.3aio \
 	doc/man/aio_error.3aio doc/man/aio_return.3aio doc/man/aio_suspend.3aio \
-	doc/man/aio_cancel.3aio doc/man/lio_listio.3aio doc/man/aio_init.3aio
+	doc/man/aio_cancel.3aio doc/man/lio_listio.3aio doc/man/aio_init.3aio \
+	doc/man/aio_waitcomplete.3aio doc/man/aio_waitn.3aio doc/man/aio_readv.3aio \
+	doc/man/aio_read2.3aio doc/man/aio_mlock.3aio doc/man/aio_queue_create.3aio \
+	doc/man/aio_queue_reap.3aio doc/man/aioread.3aio doc/man/aiowait.3aio \
+	doc/man/aiocancel.3aio
 AIO_POSIX_LINK_MANS = \
 	doc/man/aio_read64.3aio doc/man/aio_write64.3aio doc/man/aio_fsync64.3aio \
 	doc/man/aio_error64.3aio doc/man/aio_return64.3aio doc/man/aio_suspend64.3aio \
 	doc/man/aio_cancel64.3aio doc/man/lio_listio64.3aio \
-	doc/man/__aio_suspend_time64.3aio
+	doc/man/aio_writev.3aio doc/man/aio_write2.3aio doc/man/aio_queue_close.3aio \
+	doc/man/aiowrite.3aio \
+	doc/man/__aio_suspend_time64.3aio \
+	doc/man/aio_readv64.3aio doc/man/aio_writev64.3aio doc/man/aio_read2_64.3aio \
+	doc/man/aio_write2_64.3aio doc/man/aio_mlock64.3aio doc/man/aio_waitcomplete64.3aio \
+	doc/man/aio_waitn64.3aio doc/man/aioread64.3aio doc/man/aiowrite64.3aio \
+	doc/man/__aio_waitcomplete_time64.3aio doc/man/__aio_waitn_time64.3aio \
+	doc/man/__aio_queue_reap_time64.3aio doc/man/__aiowait_time64.3aio
 
 dist_man_MANS = doc/man/aio-posix.1 doc/man/aio-posix.7 \
 	$(AIO_POSIX_FUNCTION_MANS) $(AIO_POSIX_LINK_MANS)

@@ -75,3 +75,25 @@ TESTS += examples/run-examples.sh
 EXTRA_DIST += examples/run-examples.sh examples/poll.expected \
 	examples/suspend.expected examples/signal.expected \
 	examples/callback.expected examples/listio.expected
+
+# Legacy programs, and the epoll example: programs written as on FreeBSD
+# (aio_waitcomplete and aio_readv) and Solaris (an aio_waitn server, an
+# aioread/aiowait copier) with only their include changed, and an epoll
+# loop on a completion queue.  They use the extensions, so they link
+# libaio-posix.  'make check' runs them (examples/legacy/run-legacy.sh) on
+# each backend and compares their output with examples/legacy/NAME.expected.
+AIO_POSIX_LEGACY = examples/legacy/freebsd-aiosum examples/legacy/solaris-waitn-server \
+	examples/legacy/solaris-aiocopy examples/epoll-queue
+check_PROGRAMS += $(AIO_POSIX_LEGACY)
+examples_legacy_freebsd_aiosum_SOURCES = examples/legacy/freebsd-aiosum.c
+examples_legacy_freebsd_aiosum_LDADD = lib/libaio-posix.la
+examples_legacy_solaris_waitn_server_SOURCES = examples/legacy/solaris-waitn-server.c
+examples_legacy_solaris_waitn_server_LDADD = lib/libaio-posix.la
+examples_legacy_solaris_aiocopy_SOURCES = examples/legacy/solaris-aiocopy.c
+examples_legacy_solaris_aiocopy_LDADD = lib/libaio-posix.la
+examples_epoll_queue_SOURCES = examples/epoll-queue.c
+examples_epoll_queue_LDADD = lib/libaio-posix.la
+TESTS += examples/legacy/run-legacy.sh
+EXTRA_DIST += examples/legacy/run-legacy.sh examples/legacy/freebsd-aiosum.expected \
+	examples/legacy/solaris-waitn-server.expected examples/legacy/solaris-aiocopy.expected \
+	examples/legacy/epoll-queue.expected

@@ -18,6 +18,12 @@
  *                     io_uring ring (its completion will come as a
  *                     completion queue entry of its lane's ring), and
  *                     ABI_RETURNED once aio_return has collected it.
+ *     __glibc_reserved[16..23]  the collect ticket: which entry of the
+ *                     record of finished requests (collect.c) stands for
+ *                     this submission, so that aio_return can mark it
+ *                     collected without a lock; 0: none.  Written at
+ *                     submission, read by aio_return; loaded and stored as
+ *                     one relaxed atomic word.
  *   The other private fields (__next_prio, __abs_prio, __policy and the rest
  *   of __glibc_reserved) are left alone.
  * - Two layouts on ILP32 (i386): struct aiocb has a 32-bit aio_offset
@@ -35,8 +41,21 @@
  * - Exported names: exactly glibc's aio names, at exactly the symbol
  *   versions the same architecture's libc.so.6 gives them (the table below;
  *   lib/libaio-posix.map.in lists them, and tests/test-abi compares them
- *   with the running libc), plus the extension API of <aio-posix.h>,
- *   unversioned.  Everything else is hidden (-fvisibility=hidden).
+ *   with the running libc), plus the extension API of <aio-posix.h> and
+ *   <aio-posix/asynch.h>, unversioned (ABI_EXTENSION_NAMES below; the
+ *   same test compares).  Everything else is hidden (-fvisibility=hidden).
+ * - The extension API has glibc's twins too: on every ABI a *64 name for
+ *   each function that takes an aiocb or an off_t, taking struct aiocb64 or
+ *   off64_t, and on i386 a __*_time64 name for each that takes a timeout,
+ *   taking glibc's 64-bit-time struct timespec or struct timeval.  Their
+ *   headers send a program built with _FILE_OFFSET_BITS=64 or _TIME_BITS=64
+ *   to them, as <aio.h> does for its own names (compat.c defines them).
+ * - The sigev_notify values of <aio-posix.h> (SIGEV_AIO_EVENTFD,
+ *   SIGEV_AIO_QUEUE, the flag SIGEV_AIO_PRIVATE) collide with no value glibc
+ *   or the kernel defines, alone or combined (checked below).
+ * - FreeBSD's aio_iov and aio_iovcnt are aio_buf and aio_nbytes, as FreeBSD
+ *   overlays them: <aio-posix.h> names them with two macros and the struct
+ *   stays glibc's.
  */
 #ifndef AIO_POSIX_ABI_H
 #define AIO_POSIX_ABI_H
@@ -78,6 +97,25 @@
 /* Elsewhere the versions are unknown: configure then builds without a
  * version script, and the names stay unversioned (see configure.ac). */
 
+/* The extension API's exported names, unversioned (in no node of the
+ * version script): X(name) for each.  The *64 twins exist on every ABI,
+ * the __*_time64 ones where time_t has 32 bits. */
+#define ABI_EXTENSION_NAMES_EVERYWHERE(X) \
+	X(aio_posix_version) X(aio_posix_get_stats) \
+	X(aio_readv) X(aio_writev) X(aio_read2) X(aio_write2) X(aio_mlock) \
+	X(aio_waitcomplete) X(aio_waitn) \
+	X(aio_queue_create) X(aio_queue_reap) X(aio_queue_close) \
+	X(aioread) X(aiowrite) X(aiowait) X(aiocancel) \
+	X(aio_readv64) X(aio_writev64) X(aio_read2_64) X(aio_write2_64) X(aio_mlock64) \
+	X(aio_waitcomplete64) X(aio_waitn64) X(aioread64) X(aiowrite64)
+#if ABI_TIME64_ENTRIES
+#define ABI_EXTENSION_NAMES(X) ABI_EXTENSION_NAMES_EVERYWHERE(X) \
+	X(__aio_waitcomplete_time64) X(__aio_waitn_time64) X(__aio_queue_reap_time64) \
+	X(__aiowait_time64)
+#else
+#define ABI_EXTENSION_NAMES(X) ABI_EXTENSION_NAMES_EVERYWHERE(X)
+#endif
+
 #ifndef ABI_VERSIONS_ONLY
 
 #include <aio.h>
@@ -87,6 +125,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+
+#include "aio-posix.h"
 
 /* The library's own view must be the plain one (see the top). */
 #ifdef __USE_FILE_OFFSET64
@@ -185,10 +225,11 @@ abi_offset(const struct aiocb *cb, unsigned entry_abi)
 	return cb->aio_offset;	/* on ILP32 the 32 bits, never the padding */
 }
 
-/* aio_suspend's timeout, widened so that every ABI's struct timespec fits. */
+/* A wait's timeout (aio_suspend, aio_waitn, ...), widened so that every
+ * ABI's struct timespec and struct timeval fit. */
 struct abi_timeout {
 	int64_t seconds;
-	long nanoseconds;
+	long nanoseconds;	/* -1 for a timeval whose tv_usec is out of range */
 };
 
 /* On ILP32 with 32-bit time_t, the struct timespec of a program built with
@@ -204,10 +245,35 @@ struct abi_timespec64 {
 _Static_assert(sizeof(struct abi_timespec64) == 16, "struct __timespec64 is 16 bytes");
 _Static_assert(offsetof(struct abi_timespec64, tv_nsec) == 8, "tv_nsec follows tv_sec");
 
-/* What the library keeps in __glibc_reserved: the mark, the lane, the flags. */
+/* Likewise glibc's struct __timeval64: 64-bit seconds and microseconds. */
+struct abi_timeval64 {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+_Static_assert(sizeof(struct abi_timeval64) == 16, "struct __timeval64 is 16 bytes");
+
+/* A program's timeout, of any ABI's struct timespec (timeout NULL: none),
+ * as the struct abi_timeout *wide, or NULL.  Never reads the padding. */
+#define ABI_WIDEN_TIMESPEC(timeout, wide)                                          \
+	((timeout) ? (*(wide) = (struct abi_timeout){ (timeout)->tv_sec, (timeout)->tv_nsec }, \
+		      (const struct abi_timeout *)(wide))                              \
+		   : NULL)
+/* The same of a struct timeval: a tv_usec outside [0, 1000000) makes the
+ * timeout invalid. */
+#define ABI_WIDEN_TIMEVAL(timeout, wide)                                           \
+	((timeout) ? (*(wide) = (struct abi_timeout){                                   \
+			      (timeout)->tv_sec,                                        \
+			      (timeout)->tv_usec < 0 || (timeout)->tv_usec >= 1000000   \
+				      ? -1L : (long)(timeout)->tv_usec * 1000L },       \
+		      (const struct abi_timeout *)(wide))                              \
+		   : NULL)
+
+/* What the library keeps in __glibc_reserved: the mark, the lane, the flags,
+ * the collect ticket. */
 #define ABI_LANE_BYTE sizeof(uint64_t)
 #define ABI_FLAGS_BYTE (ABI_LANE_BYTE + 1)
-#define ABI_PRIVATE_BYTES (ABI_FLAGS_BYTE + 1)
+#define ABI_COLLECT_TICKET (2 * sizeof(uint64_t))
+#define ABI_PRIVATE_BYTES (ABI_COLLECT_TICKET + sizeof(uint64_t))
 #define ABI_IN_RING 0x01
 #define ABI_RETURNED 0x02
 
@@ -271,7 +337,42 @@ _Static_assert(offsetof(struct aiocb, aio_offset) == offsetof(struct aiocb64, ai
 	       "aiocb64 offset field differs");
 _Static_assert(sizeof(struct sigevent) == 64, "struct sigevent is 64 bytes in every glibc ABI");
 _Static_assert(sizeof(((struct aiocb *)0)->__glibc_reserved) >= ABI_PRIVATE_BYTES,
-	       "no room for the submission mark, the lane and the flags");
+	       "no room for the submission mark, the lane, the flags and the collect ticket");
+_Static_assert((offsetof(struct aiocb, __glibc_reserved) + ABI_COLLECT_TICKET) % 4 == 0,
+	       "the collect ticket is not word-aligned in the aiocb");
+
+/* The notification values of <aio-posix.h> against every value glibc's
+ * <bits/sigevent-consts.h> and the kernel's <asm-generic/siginfo.h> define
+ * (SIGEV_SIGNAL 0, SIGEV_NONE 1, SIGEV_THREAD 2, SIGEV_THREAD_ID 4, the
+ * kernel's flag SIGEV_THREAD_ID or'ed into the others), and against each
+ * other once SIGEV_AIO_PRIVATE is or'ed in. */
+#define ABI_KERNEL_SIGEV(v) ((v) == SIGEV_SIGNAL || (v) == SIGEV_NONE || (v) == SIGEV_THREAD || \
+			     (v) == SIGEV_THREAD_ID || (v) == (SIGEV_THREAD_ID | SIGEV_SIGNAL) || \
+			     (v) == (SIGEV_THREAD_ID | SIGEV_NONE) || \
+			     (v) == (SIGEV_THREAD_ID | SIGEV_THREAD))
+_Static_assert(SIGEV_SIGNAL == 0 && SIGEV_NONE == 1 && SIGEV_THREAD == 2 && SIGEV_THREAD_ID == 4,
+	       "glibc's sigev_notify values changed: check the extensions'");
+_Static_assert(!ABI_KERNEL_SIGEV(SIGEV_AIO_EVENTFD) && !ABI_KERNEL_SIGEV(SIGEV_AIO_QUEUE) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_EVENTFD & ~SIGEV_THREAD_ID) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_QUEUE & ~SIGEV_THREAD_ID),
+	       "SIGEV_AIO_EVENTFD or SIGEV_AIO_QUEUE collides with a sigev_notify value");
+_Static_assert((SIGEV_AIO_EVENTFD & SIGEV_AIO_PRIVATE) == 0 &&
+	       (SIGEV_AIO_QUEUE & SIGEV_AIO_PRIVATE) == 0 && SIGEV_AIO_EVENTFD != SIGEV_AIO_QUEUE &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_SIGNAL) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_NONE) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_THREAD) &&
+	       !ABI_KERNEL_SIGEV(SIGEV_AIO_PRIVATE | SIGEV_THREAD_ID),
+	       "SIGEV_AIO_PRIVATE is not a flag apart from every sigev_notify value");
+/* FreeBSD's lio_listio opcodes against glibc's LIO_READ 0, LIO_WRITE 1,
+ * LIO_NOP 2. */
+_Static_assert(LIO_READV != LIO_NOP && LIO_WRITEV != LIO_NOP && (LIO_NOP & LIO_VECTORED) == 0 &&
+	       ((LIO_READ | LIO_WRITE | LIO_NOP) & (LIO_VECTORED | LIO_FOFFSET)) == 0,
+	       "FreeBSD's lio opcodes collide with glibc's");
+/* aio_iov and aio_iovcnt are aio_buf and aio_nbytes: pointer- and
+ * size-sized, as FreeBSD's overlay needs. */
+_Static_assert(sizeof(((struct aiocb *)0)->aio_iov) == sizeof(struct iovec *) &&
+	       sizeof(((struct aiocb *)0)->aio_iovcnt) >= sizeof(int),
+	       "aio_iov/aio_iovcnt cannot hold an iovec array and its count");
 
 /* glibc's <aio.h> declares the aiocb and list arguments nonnull, and GCC
  * then deletes a NULL check on them (even with
@@ -343,6 +444,26 @@ static inline bool
 abi_in_ring(const struct aiocb *cb)
 {
 	return abi_flags(cb) & ABI_IN_RING;
+}
+
+/* The collect ticket (collect.c): one word, atomic because aio_return reads
+ * it without a lock. */
+static inline uint64_t *
+abi_ticket_word(const struct aiocb *cb)
+{
+	return (uint64_t *)(uintptr_t)&cb->__glibc_reserved[ABI_COLLECT_TICKET];
+}
+
+static inline uint64_t
+abi_collect_ticket(const struct aiocb *cb)
+{
+	return __atomic_load_n(abi_ticket_word(cb), __ATOMIC_RELAXED);
+}
+
+static inline void
+abi_set_collect_ticket(struct aiocb *cb, uint64_t ticket)
+{
+	__atomic_store_n(abi_ticket_word(cb), ticket, __ATOMIC_RELAXED);
 }
 
 /* The private fields as they were before a submission, so that a refused

@@ -23,6 +23,11 @@ request_execute(const struct request *req)
 {
 	ssize_t rc;
 	do {
+		/* Vectored, at the file position, or mlock (vectored.c). */
+		if (req->vector || req->at_file_position || req->op == OP_MLOCK) {
+			rc = request_execute_extension(req);
+			continue;
+		}
 		switch (req->op) {
 		case OP_READ:
 			if (req->polled) {

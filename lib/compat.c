@@ -14,6 +14,14 @@
  *   _TIME_BITS=64, whose struct timespec has 64-bit seconds.
  * On LP64 the *64 names are aliases of the plain ones, made where those
  * are defined (AIO_EXPORT_64).
+ * - The extensions' twins (<aio-posix.h>, <aio-posix/asynch.h>), on every
+ *   ABI and unversioned: aio_readv64, aio_writev64, aio_read2_64,
+ *   aio_write2_64, aioread64 and aiowrite64 read a 64-bit offset;
+ *   aio_mlock64, aio_waitcomplete64 and aio_waitn64 only fields the two
+ *   structs share.  On i386, __aio_waitcomplete_time64, __aio_waitn_time64,
+ *   __aio_queue_reap_time64 and __aiowait_time64 take the 64-bit-time
+ *   struct timespec or struct timeval of programs built with _TIME_BITS=64
+ *   (with either aiocb: they read no offset).
  *
  * Every function here is a few lines that call the one internal function
  * of api.h behind its name, with the ABI difference as an argument.
@@ -53,14 +61,14 @@ ABI_SYMBOL_VERSION(abi_compat_lio_listio64, "lio_listio64", ABI_BASE_VERSION);
 AIO_EXPORT int
 aio_read64(struct aiocb64 *aiocbp)
 {
-	return submit_aiocb((struct aiocb *)aiocbp, OP_READ, ABI_ENTRY_AIOCB64);
+	return submit_aiocb((struct aiocb *)aiocbp, OP_READ, ABI_ENTRY_AIOCB64, 0);
 }
 ABI_VERSIONS_OF(aio_read64, aio_read64, ABI_SINCE_aio_read);
 
 AIO_EXPORT int
 aio_write64(struct aiocb64 *aiocbp)
 {
-	return submit_aiocb((struct aiocb *)aiocbp, OP_WRITE, ABI_ENTRY_AIOCB64);
+	return submit_aiocb((struct aiocb *)aiocbp, OP_WRITE, ABI_ENTRY_AIOCB64, 0);
 }
 ABI_VERSIONS_OF(aio_write64, aio_write64, ABI_SINCE_aio_write);
 
@@ -133,10 +141,110 @@ __aio_suspend_time64(const struct aiocb *const list[], int nent,
 {
 	ABI_FORGET_NONNULL(list);
 	struct abi_timeout wide;
-	if (timeout)
-		wide = (struct abi_timeout){ timeout->tv_sec, timeout->tv_nsec };
-	return suspend_wait(list, nent, timeout ? &wide : NULL);
+	return suspend_wait(list, nent, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 /* New in glibc 2.34: at that version only, which the version script
  * gives it. */
+#endif
+
+/* --- the extensions' twins ------------------------------------------------ */
+
+AIO_EXPORT int
+aio_readv64(struct aiocb64 *aiocbp)
+{
+	return submit_aiocb((struct aiocb *)aiocbp, OP_READ, ABI_ENTRY_AIOCB64, REQUEST_VECTORED);
+}
+
+AIO_EXPORT int
+aio_writev64(struct aiocb64 *aiocbp)
+{
+	return submit_aiocb((struct aiocb *)aiocbp, OP_WRITE, ABI_ENTRY_AIOCB64, REQUEST_VECTORED);
+}
+
+AIO_EXPORT int
+aio_read2_64(struct aiocb64 *aiocbp, int flags)
+{
+	return submit_op2((struct aiocb *)aiocbp, OP_READ, flags, ABI_ENTRY_AIOCB64);
+}
+
+AIO_EXPORT int
+aio_write2_64(struct aiocb64 *aiocbp, int flags)
+{
+	return submit_op2((struct aiocb *)aiocbp, OP_WRITE, flags, ABI_ENTRY_AIOCB64);
+}
+
+AIO_EXPORT int
+aio_mlock64(struct aiocb64 *aiocbp)
+{
+	return submit_aiocb((struct aiocb *)aiocbp, OP_MLOCK, ABI_ENTRY_AIOCB64, 0);
+}
+
+AIO_EXPORT ssize_t
+aio_waitcomplete64(struct aiocb64 **iocbp, struct timespec *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitcomplete((struct aiocb **)iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+aio_waitn64(struct aiocb64 *list[], unsigned int nent, unsigned int *nwait,
+	    const struct timespec *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitn((struct aiocb **)list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+aioread64(int fildes, char *bufp, int bufs, off64_t offset, int whence, aio_result_t *resultp)
+{
+	return solaris_submit(fildes, bufp, bufs, offset, whence, resultp, OP_READ);
+}
+
+AIO_EXPORT int
+aiowrite64(int fildes, const char *bufp, int bufs, off64_t offset, int whence,
+	   aio_result_t *resultp)
+{
+	return solaris_submit(fildes, (char *)bufp, bufs, offset, whence, resultp, OP_WRITE);
+}
+
+#if ABI_TIME64_ENTRIES
+/* Declared for programs built with _TIME_BITS=64 only, as the assembler
+ * names of the plain ones (and of aio_waitcomplete64 and aio_waitn64). */
+ssize_t __aio_waitcomplete_time64(struct aiocb **iocbp, struct abi_timespec64 *timeout);
+int __aio_waitn_time64(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+		       const struct abi_timespec64 *timeout);
+int __aio_queue_reap_time64(int queue, struct aio_completion *completions, unsigned int max,
+			    unsigned int min, const struct abi_timespec64 *timeout);
+aio_result_t *__aiowait_time64(const struct abi_timeval64 *timeout);
+
+AIO_EXPORT ssize_t
+__aio_waitcomplete_time64(struct aiocb **iocbp, struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitcomplete(iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+__aio_waitn_time64(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
+		   const struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return collect_waitn(list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT int
+__aio_queue_reap_time64(int queue, struct aio_completion *completions, unsigned int max,
+			unsigned int min, const struct abi_timespec64 *timeout)
+{
+	struct abi_timeout wide;
+	return completion_queue_reap(queue, completions, max, min,
+				     ABI_WIDEN_TIMESPEC(timeout, &wide));
+}
+
+AIO_EXPORT aio_result_t *
+__aiowait_time64(const struct abi_timeval64 *timeout)
+{
+	struct abi_timeout wide;
+	return solaris_wait(ABI_WIDEN_TIMEVAL(timeout, &wide));
+}
 #endif

@@ -176,7 +176,7 @@ count_submission(const struct request *req, bool queued)
 		LANE_STATS_ADD(lane, reads, 1);
 	else if (req->op == OP_WRITE)
 		LANE_STATS_ADD(lane, writes, 1);
-	else
+	else if (req->op != OP_MLOCK)
 		LANE_STATS_ADD(lane, syncs, 1);
 	if (queued) {
 		unsigned long long admitted = LANE_STATS_ADD(lane, admitted, 1);

@@ -2,8 +2,12 @@
  * application once the core has settled it, and lio_listio's groups.
  *
  * The core hands every ended request to finish_request (its finish hook),
- * outside every lock: the notification is delivered (notify.c), then the
- * request's group is counted down.  A group lives on the heap with a
+ * outside every lock (requests that complete inline and cancelled ones
+ * too): it goes to its collection domain (collect.h), then the
+ * notification is delivered (notify.c), then the request's group is
+ * counted down.  The domain comes first: the notification may wake a
+ * thread that looks for it there.  A request a fork child forgets gives
+ * its place in the domain back (notification_discard).  A group lives on the heap with a
  * reference per request plus one for a LIO_WAIT caller; group.remaining
  * reaches zero exactly once, and whoever brings it there delivers the list's
  * own notification (LIO_NOWAIT) or wakes the caller (LIO_WAIT), who sleeps
@@ -55,6 +59,8 @@ finish_request(struct finished *finished)
 			list_group_forget(finished->group);
 		return;
 	}
+	collect_request_finished(&finished->notification, finished->aiocb, finished->result,
+				 finished->error);
 	notification_deliver(&finished->notification);
 	if (finished->group)
 		list_group_request_done(finished->group);

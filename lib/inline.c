@@ -103,13 +103,22 @@ inline_start(struct request *req)
 	if (__atomic_load_n(req->op == OP_WRITE ? &writes_unsupported : &reads_unsupported,
 			    __ATOMIC_RELAXED))
 		return START_DECLINED;
-	if (skip_attempt(req->fd) || !buffer_resident(req->buffer, req->length))
+	/* At the file position: in order on its fd, like O_APPEND writes. */
+	if (req->at_file_position)
 		return START_DECLINED;
-
+	/* A vectored request goes in one call too (vectored.c). */
 	struct iovec span = { req->buffer, req->length };
+	const struct iovec *spans = req->vector ? req->vector : &span;
+	int count = req->vector ? req->vector_count : 1;
+	if (skip_attempt(req->fd))
+		return START_DECLINED;
+	for (int i = 0; i < count; i++)
+		if (!buffer_resident(spans[i].iov_base, spans[i].iov_len))
+			return START_DECLINED;
+
 	ssize_t rc = req->op == OP_READ
-		? preadv64v2(req->fd, &span, 1, req->offset, RWF_NOWAIT)
-		: pwritev64v2(req->fd, &span, 1, req->offset, RWF_NOWAIT);
+		? preadv64v2(req->fd, spans, count, req->offset, RWF_NOWAIT)
+		: pwritev64v2(req->fd, spans, count, req->offset, RWF_NOWAIT);
 	if (rc < 0 && req->op == OP_WRITE && errno == EOPNOTSUPP)
 		__atomic_store_n(&writes_unsupported, 1, __ATOMIC_RELAXED);
 	/* Without preadv2 (some emulators) every attempt would fail: stop

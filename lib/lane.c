@@ -223,6 +223,10 @@ request_new(void)
 void
 request_free(struct request *req)
 {
+	/* vectored.c's copy of the iovec array: freed once, here, before the
+	 * memory is cached for reuse (request_new zeroes it). */
+	free(req->vector);
+	req->vector = NULL;
 	struct lane *home = req->lane >= 0 ? &lanes[req->lane] : NULL;
 	if (!home || (home == self.lane && self.cached < CACHE_KEEP)) {
 		if (!self.key_set)

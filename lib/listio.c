@@ -1,5 +1,9 @@
 /* listio.c: lio_listio and its group.
  *
+ * Opcodes: glibc's LIO_READ, LIO_WRITE and LIO_NOP, and FreeBSD's
+ * LIO_READV, LIO_WRITEV and LIO_FOFFSET (<aio-posix.h>), parsed by
+ * entry_opcode.
+ *
  * All or nothing at admission: every request is built first; if any cannot
  * be (no memory), none is queued and the call fails with EAGAIN.  An entry
  * that is invalid (LIO_NOP and NULL are skipped) is not queued; its aiocb
@@ -27,6 +31,36 @@
 #include "futex.h"
 #include "lane.h"
 #include "finish.h"
+
+enum entry { ENTRY_SKIPPED, ENTRY_INVALID, ENTRY_REQUEST };
+
+/* What a list entry asks for: skipped (NULL, LIO_NOP), an invalid opcode,
+ * or a request of op with flags (enum request_flags, collect.h). */
+static enum entry
+entry_opcode(const struct aiocb *cb, enum request_op *op, unsigned *flags)
+{
+	if (!cb)
+		return ENTRY_SKIPPED;
+	int opcode = cb->aio_lio_opcode;
+	*flags = 0;
+	if (opcode >= 0 && (opcode & LIO_FOFFSET)) {
+		opcode &= ~LIO_FOFFSET;
+		*flags |= REQUEST_AT_FILE_POSITION;
+	}
+	if (opcode == LIO_NOP)
+		return ENTRY_SKIPPED;
+	if (opcode >= 0 && (opcode & LIO_VECTORED)) {
+		opcode &= ~LIO_VECTORED;
+		*flags |= REQUEST_VECTORED;
+	}
+	if (opcode == LIO_READ)
+		*op = OP_READ;
+	else if (opcode == LIO_WRITE)
+		*op = OP_WRITE;
+	else
+		return ENTRY_INVALID;
+	return ENTRY_REQUEST;
+}
 
 /* Wait until the group is done.  Restarted under SA_RESTART, EINTR
  * otherwise, as the kernel decides for an untimed futex wait. */
@@ -101,14 +135,12 @@ listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *e
 	int flags_cache[2] = { -2, 0 };
 	for (int i = 0; i < nent; i++) {
 		struct aiocb *cb = list[i];
-		if (!cb || cb->aio_lio_opcode == LIO_NOP)
-			continue;
 		enum request_op op;
-		if (cb->aio_lio_opcode == LIO_READ)
-			op = OP_READ;
-		else if (cb->aio_lio_opcode == LIO_WRITE)
-			op = OP_WRITE;
-		else {
+		unsigned request_flags;
+		enum entry entry = entry_opcode(cb, &op, &request_flags);
+		if (entry == ENTRY_SKIPPED)
+			continue;
+		if (entry == ENTRY_INVALID) {
 			if (!(abi_was_submitted(cb) && abi_error_code(cb) == EINPROGRESS))
 				abi_mark_failed(cb, EINVAL);
 			failed++;
@@ -117,7 +149,7 @@ listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *e
 		struct request *req = request_new();
 		/* An aiocb in flight, or listed twice (the first claim makes it
 		 * in flight), fails here and is left as it is. */
-		if (!req || !request_prepare(req, cb, op, entry_abi, flags_cache)) {
+		if (!req || !request_prepare(req, cb, op, entry_abi, request_flags, flags_cache)) {
 			int error = req ? errno : EAGAIN;
 			if (req)
 				request_free(req);
@@ -171,9 +203,10 @@ listio_submit(int mode, struct aiocb *const list[], int nent, struct sigevent *e
 		}
 		/* Any request that ended in error makes the call fail with EIO. */
 		for (int i = 0; i < nent && !failed; i++) {
-			struct aiocb *cb = list[i];
-			if (cb && (cb->aio_lio_opcode == LIO_READ || cb->aio_lio_opcode == LIO_WRITE) &&
-			    abi_error_code(cb) != 0)
+			enum request_op op;
+			unsigned request_flags;
+			if (entry_opcode(list[i], &op, &request_flags) == ENTRY_REQUEST &&
+			    abi_error_code(list[i]) != 0)
 				failed++;
 		}
 	}

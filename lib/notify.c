@@ -15,6 +15,15 @@
  * attribute leaks nothing.  The thread starts with no signal blocked unless
  * the attributes set a mask, as an application's own thread would (the
  * workers that create it block everything).
+ *
+ * Two kinds of libaio-posix's own (<aio-posix.h>): SIGEV_AIO_EVENTFD adds 1
+ * to the caller's eventfd, written through a private duplicate taken at
+ * submission (eventfd.c), so a descriptor closed and reused meanwhile is
+ * never written; SIGEV_AIO_QUEUE holds a place in its completion queue,
+ * taken at submission, so that posting never fails.
+ * A request's own entry is posted by collect_request_finished, with its
+ * result; a lio_listio list's, here.  The flag SIGEV_AIO_PRIVATE says who
+ * collects a request, not how it is notified: it is collect.c's business.
  */
 #include "config.h"
 
@@ -28,6 +37,7 @@
 #include <unistd.h>
 #include <linux/futex.h>
 
+#include "aio-posix.h"
 #include "fault.h"
 #include "lock.h"
 #include "notify.h"
@@ -107,10 +117,11 @@ signal_number_valid(int signo)
 int
 notification_prepare(struct notification *n, const struct sigevent *event)
 {
-	*n = (struct notification){ .kind = SIGEV_NONE };
+	*n = (struct notification){ .kind = SIGEV_NONE, .event_fd = -1 };
 	if (!event)
 		return 0;
-	switch (event->sigev_notify) {
+	int kind = event->sigev_notify & ~SIGEV_AIO_PRIVATE;
+	switch (kind) {
 	case SIGEV_NONE:
 		return 0;
 	case SIGEV_SIGNAL:
@@ -146,10 +157,22 @@ notification_prepare(struct notification *n, const struct sigevent *event)
 		n->callback = cb;
 		break;
 	}
+	case SIGEV_AIO_EVENTFD:
+		n->event_fd = eventfd_acquire(event->sigev_notify_eventfd);
+		if (n->event_fd < 0)
+			return EINVAL;
+		break;
+	case SIGEV_AIO_QUEUE: {
+		int error;
+		n->queue = completion_queue_tie(event->sigev_notify_queue, &error);
+		if (!n->queue)
+			return error;
+		break;
+	}
 	default:
 		return EINVAL;
 	}
-	n->kind = event->sigev_notify;
+	n->kind = kind;
 	n->signal_number = event->sigev_signo;
 	n->value = event->sigev_value;
 	return 0;
@@ -342,6 +365,19 @@ notification_deliver(struct notification *n)
 		n->callback = NULL;
 		STATS_ADD(notifications, 1);
 		break;
+	case SIGEV_AIO_EVENTFD:
+		eventfd_signal(n->event_fd);
+		eventfd_release(n->event_fd);
+		n->event_fd = -1;
+		STATS_ADD(notifications, 1);
+		break;
+	case SIGEV_AIO_QUEUE:
+		/* A request's entry is posted already, with its result. */
+		if (n->ticket.domain != COLLECT_QUEUE)
+			completion_queue_post(n->queue, UINT32_MAX, NULL, 0, 0, n->value);
+		n->queue = NULL;
+		STATS_ADD(notifications, 1);
+		break;
 	}
 	n->kind = SIGEV_NONE;
 }
@@ -357,5 +393,13 @@ notification_discard(struct notification *n)
 		free(n->callback);
 		n->callback = NULL;
 	}
+	if (n->kind == SIGEV_AIO_EVENTFD)
+		eventfd_release(n->event_fd);
+	if (n->kind == SIGEV_AIO_QUEUE) {
+		completion_queue_untie(n->queue, n->ticket.domain == COLLECT_QUEUE ? n->ticket.slot
+									  : UINT32_MAX);
+		n->queue = NULL;
+	}
+	collect_release(n);
 	n->kind = SIGEV_NONE;
 }

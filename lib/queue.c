@@ -339,7 +339,8 @@ queue_enqueue(struct request *req, bool within_call, unsigned *flush)
 	list_append(&q->outstanding, &req->queue_link);
 	switch (req->op) {
 	case OP_READ:
-		req->in_order = q->stream;
+		/* At the file position (vectored.c): in order, as on a stream. */
+		req->in_order = q->stream || req->at_file_position;
 		if (req->in_order) {
 			runnable = list_empty(&q->read_fifo);
 			list_append(&q->read_fifo, &req->order_link);
@@ -347,7 +348,7 @@ queue_enqueue(struct request *req, bool within_call, unsigned *flush)
 		break;
 	case OP_WRITE:
 		list_append(&q->unfinished_writes, &req->write_link);
-		req->in_order = q->stream || req->append;
+		req->in_order = q->stream || req->append || req->at_file_position;
 		if (req->in_order) {
 			runnable = list_empty(&q->write_fifo);
 			list_append(&q->write_fifo, &req->order_link);
@@ -365,6 +366,8 @@ queue_enqueue(struct request *req, bool within_call, unsigned *flush)
 				__atomic_store_n(&REQUEST_OF(it, write_link)->settle_soon, true,
 						 __ATOMIC_RELAXED);
 		}
+		break;
+	case OP_MLOCK:		/* no file, no order: runs at once */
 		break;
 	}
 	/* A stream request goes at once: it may wait long anyway, and it must
@@ -431,6 +434,8 @@ queue_dequeue(struct request *req, unsigned *flush)
 	case OP_DATASYNC:
 		if (request_state(req) == REQUEST_WAITING)
 			list_remove(&req->order_link);
+		break;
+	case OP_MLOCK:
 		break;
 	}
 }

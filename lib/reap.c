@@ -206,7 +206,11 @@ settle_is_urgent(const struct request *req)
 {
 	return req->notification.kind != SIGEV_NONE || req->group || req->in_order ||
 	       req->op == OP_FSYNC || req->op == OP_DATASYNC ||
-	       __atomic_load_n(&req->settle_soon, __ATOMIC_RELAXED);
+	       __atomic_load_n(&req->settle_soon, __ATOMIC_RELAXED) ||
+	       /* Someone waits in aio_waitcomplete, aio_waitn, aiowait or
+		* aio_queue_reap, which see a request only once it is settled
+		* (collect.h). */
+	       (req->notification.ticket.domain != COLLECT_NONE && collect_waiting());
 }
 
 /* Step 1, with the role held.  Async-signal-safe.  Returns how many entries
@@ -360,6 +364,9 @@ uring_age(unsigned lane)
 	while (tail->next)
 		tail = tail->next;
 	stack_push(&r->aged, young, tail);
+	/* Due now: the next settle must look at this ring even if a settler
+	 * took its bit while the requests were still young. */
+	__atomic_fetch_or(&reaped_rings, 1u << lane, __ATOMIC_SEQ_CST);
 }
 
 /* For a signal handler that interrupted this thread while it held the

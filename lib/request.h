@@ -34,22 +34,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "abi.h"
+#include "collect.h"
 #include "list.h"
 
 /* A private copy of a struct sigevent, made at submission so that delivery
  * never depends on memory the application may have reused, and never needs
  * to allocate.  Prepared and delivered by notify.c. */
 struct notification {
-	int kind;			/* SIGEV_NONE, _SIGNAL, _THREAD, _THREAD_ID */
+	int kind;			/* SIGEV_NONE, _SIGNAL, _THREAD, _THREAD_ID,
+					 * SIGEV_AIO_EVENTFD, SIGEV_AIO_QUEUE */
 	int signal_number;
 	union sigval value;
 	pid_t thread_id;		/* SIGEV_THREAD_ID */
 	struct thread_callback *callback; /* SIGEV_THREAD: owned */
+	/* The porting extensions (collect.h): */
+	int event_fd;			/* SIGEV_AIO_EVENTFD: a private duplicate */
+	struct completion_queue *queue;	/* SIGEV_AIO_QUEUE: a reference */
+	struct collect_ticket ticket;	/* the request's collection domain */
 };
 
-enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC };
+/* OP_MLOCK (aio_mlock) uses no file: mlock() in the pool (vectored.c). */
+enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC, OP_MLOCK };
 
 enum request_state {
 	REQUEST_WAITING,	/* held back by its fd's ordering rules */
@@ -70,7 +78,8 @@ struct request {
 	unsigned char home;		/* enum request_home */
 	bool append;			/* a write on an O_APPEND file description */
 	bool direct;			/* on an O_DIRECT file description */
-	bool in_order;			/* stream or O_APPEND write: FIFO on its fd */
+	bool in_order;			/* stream, O_APPEND write or at the file
+					 * position: FIFO on its fd */
 	bool stream;			/* read()/write() instead of pread()/pwrite() */
 	bool polled;			/* a stream read served by readiness:
 					 * its read() must not wait */
@@ -85,12 +94,18 @@ struct request {
 	bool settle_soon;		/* atomic: an fsync waits for this write */
 	bool urgent;			/* released by a predecessor, or a stream:
 					 * start it now, do not stage it */
+	bool at_file_position;		/* FreeBSD's FOFFSET: read()/write() at
+					 * the fd's offset, FIFO on its fd */
 	int fd;				/* aio_fildes */
 	int io_fd;			/* what the system call uses */
 	int priority;			/* aio_reqprio: higher means served later */
 	int owners;			/* atomic, of an orphan: canceller and ring */
 	void *buffer;
-	size_t length;
+	size_t length;			/* of a vectored request: the total */
+	struct iovec *vector;		/* vectored (aio_readv): an owned copy of
+					 * the aiocb's array, freed by
+					 * request_free; or NULL */
+	int vector_count;
 	int64_t offset;			/* 64 bits wide on every ABI (abi.h) */
 	unsigned long sequence;		/* submission order on its fd */
 	struct fd_queue *queue;

@@ -151,8 +151,6 @@ aio_suspend(const struct aiocb *const list[], int nent, const struct timespec *t
 {
 	ABI_FORGET_NONNULL(list);
 	struct abi_timeout wide;
-	if (timeout)
-		wide = (struct abi_timeout){ timeout->tv_sec, timeout->tv_nsec };
-	return suspend_wait(list, nent, timeout ? &wide : NULL);
+	return suspend_wait(list, nent, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 AIO_EXPORT_64(aio_suspend, int, (const struct aiocb64 *const[], int, const struct timespec *));

@@ -220,6 +220,10 @@ uring_start(struct request *req)
 	 * so do stream writes and syncs (see the top). */
 	if (req->io_fd < 0 || (req->stream && req->op != OP_READ))
 		return START_DECLINED;
+	/* At the file position (the kernel's offset -1 is not FIFO on its
+	 * own), and mlock, which has no opcode: the pool (vectored.c). */
+	if (req->at_file_position || req->op == OP_MLOCK)
+		return START_DECLINED;
 	struct ring *r = ring_of(req->lane);
 	if (!r)
 		return START_DECLINED;
@@ -231,7 +235,7 @@ uring_start(struct request *req)
 		if (flags == -1 || (flags & O_NONBLOCK))
 			return START_DECLINED;
 	}
-	bool issue_async = req->length > ISSUE_INLINE_MAX ||
+	bool issue_async = req->length > ISSUE_INLINE_MAX || req->vector ||
 			   ((req->op == OP_READ || req->op == OP_WRITE) &&
 			    !buffer_resident(req->buffer, req->length));
 	if (FAULT(FAULT_URING_SUBMIT))
@@ -251,16 +255,28 @@ uring_start(struct request *req)
 	__u64 offset = req->stream ? (__u64)-1 : (__u64)req->offset;
 	switch (req->op) {
 	case OP_READ:
-		io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
+		if (req->vector)	/* one entry for the whole vector */
+			io_uring_prep_readv(sqe, req->io_fd, req->vector,
+					    (unsigned)req->vector_count, offset);
+		else
+			io_uring_prep_read(sqe, req->io_fd, req->buffer, (unsigned)req->length,
+					   offset);
 		break;
 	case OP_WRITE:
-		io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length, offset);
+		if (req->vector)
+			io_uring_prep_writev(sqe, req->io_fd, req->vector,
+					     (unsigned)req->vector_count, offset);
+		else
+			io_uring_prep_write(sqe, req->io_fd, req->buffer, (unsigned)req->length,
+					    offset);
 		break;
 	case OP_FSYNC:
 		io_uring_prep_fsync(sqe, req->io_fd, 0);
 		break;
 	case OP_DATASYNC:
 		io_uring_prep_fsync(sqe, req->io_fd, IORING_FSYNC_DATASYNC);
+		break;
+	case OP_MLOCK:		/* declined above */
 		break;
 	}
 	if (issue_async)

@@ -25,6 +25,16 @@
 #include <aio-posix.h>
 
 #define CONTROL_TIMEOUT 30	/* seconds, for every TCase */
+
+/* For a suite whose fork children start threads (their own requests):
+ * ThreadSanitizer would otherwise stop them. */
+#ifdef __SANITIZE_THREAD__
+#define CONTROL_TSAN_THREADS_AFTER_FORK                                          \
+	const char *__tsan_default_options(void);                                \
+	const char *__tsan_default_options(void) { return "die_after_fork=0"; }
+#else
+#define CONTROL_TSAN_THREADS_AFTER_FORK
+#endif
 #define CONTROL_BOUND_NS (10LL * 1000000000LL) /* longest condition wait */
 
 /* ck_assert_int_eq on an atomic, with a readable message. */
@@ -125,6 +135,17 @@ control_wait_all(struct aiocb **cbs, int count)
 				      "request %d never completed", i);
 		}
 	}
+}
+
+/* Wait for a fork child and check that it exited with status 0; what is
+ * its part of the test. */
+static inline void
+control_child_succeeded(pid_t child, const char *what)
+{
+	int status;
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the child failed (%d)",
+		      what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* --- threads, seen through /proc ---------------------------------------- */

@@ -39,6 +39,7 @@ if HAVE_CHECK
 include tests/io.mk
 include tests/control.mk
 include tests/robust.mk
+include tests/porting.mk
 
 check_PROGRAMS += tests/test-stats tests/test-streams tests/test-priority tests/test-capacity
 TESTS += tests/test-stats tests/test-streams tests/test-priority tests/test-capacity

@@ -8,11 +8,16 @@
 #include "io-util.h"
 
 #include <aio-posix.h>
+#include <aio-posix/asynch.h>
 #include <ctype.h>
 #include <stdbool.h>
 #include <dlfcn.h>
 #include <gnu/libc-version.h>
 #include <stddef.h>
+
+/* The table of exported names, without the library's internals. */
+#define ABI_VERSIONS_ONLY 1
+#include "abi.h"
 
 /* --- layout --------------------------------------------------------------- */
 
@@ -250,12 +255,30 @@ END_TEST
 
 /* --- exported names ------------------------------------------------------- */
 
+/* The extension API (<aio-posix.h>, <aio-posix/asynch.h>) with its twins:
+ * unversioned, as lib/abi.h lists it for the architecture of this build. */
+#define AS_STRING(name) #name,
+static const char *const extension_exports[] = { ABI_EXTENSION_NAMES(AS_STRING) };
+enum { EXTENSION_COUNT = sizeof extension_exports / sizeof extension_exports[0] };
+
+static bool
+is_extension_export(const char *line)
+{
+	for (int i = 0; i < EXTENSION_COUNT; i++) {
+		size_t length = strlen(extension_exports[i]);
+		if (strncmp(line, extension_exports[i], length) == 0 && line[length] == ' ')
+			return true;
+	}
+	return false;
+}
+
 static const char *const expected_exports[] = {
 	"aio_read", "aio_write", "aio_fsync", "aio_error", "aio_return",
 	"aio_suspend", "aio_cancel", "lio_listio",
 	"aio_read64", "aio_write64", "aio_fsync64", "aio_error64", "aio_return64",
 	"aio_suspend64", "aio_cancel64", "lio_listio64",
-	"aio_init", "aio_posix_version", "aio_posix_get_stats",
+	"aio_init",
+	ABI_EXTENSION_NAMES(AS_STRING)
 #if defined(__i386__)
 	"__aio_suspend_time64",
 #endif
@@ -330,19 +353,25 @@ START_TEST(test_exported_symbols_exactly)
 	printf("%s: %d aio symbols, as in %s\n", library, glibc_count, running_libc());
 
 	int all = exported_symbols(library, NULL, everything, sizeof everything);
-	/* Ours without the extension. */
+	/* Ours without the extension API, whose names are each unversioned
+	 * ("Base"). */
 	ours[0] = '\0';
-	char extension[1024] = "";
+	int extensions = 0;
 	for (char *save = NULL, *line = strtok_r(everything, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *target = strncmp(line, "aio_posix_", 10) == 0 ? extension : ours;
-		strcat(target, line);
-		strcat(target, "\n");
+		if (is_extension_export(line)) {
+			ck_assert_msg(strcmp(strchr(line, ' '), " Base") == 0,
+				      "%s: an extension must be unversioned", line);
+			extensions++;
+			continue;
+		}
+		strcat(ours, line);
+		strcat(ours, "\n");
 	}
+	ck_assert_int_eq(extensions, EXTENSION_COUNT);
 	ck_assert_msg(strcmp(ours, glibc) == 0, "the library exports\n%s\nwhere libc has\n%s",
 		      ours, glibc);
-	ck_assert_str_eq(extension, "aio_posix_get_stats Base\naio_posix_version Base\n");
-	ck_assert_int_eq(all, glibc_count + 2);
+	ck_assert_int_eq(all, glibc_count + EXTENSION_COUNT);
 }
 END_TEST
 
@@ -405,6 +434,54 @@ START_TEST(test_names_resolve_to_library)
 }
 END_TEST
 
+/* The extension headers send each call of this build's ABI to the twin
+ * its struct aiocb, off_t and timeouts need, as <aio.h> does: with
+ * _FILE_OFFSET_BITS=64 to the *64 name, with _TIME_BITS=64 too to the
+ * __*_time64 one. */
+START_TEST(test_headers_name_the_twins_of_this_abi)
+{
+#ifdef __USE_FILE_OFFSET64
+	const bool large_files = true;
+#else
+	const bool large_files = false;
+#endif
+#ifdef __USE_TIME_BITS64
+	const bool time64 = true;
+#else
+	const bool time64 = false;
+#endif
+	const struct {
+		void *as_linked;
+		const char *plain, *large_files, *time64;
+	} calls[] = {
+		{ (void *)aio_readv, "aio_readv", "aio_readv64", NULL },
+		{ (void *)aio_writev, "aio_writev", "aio_writev64", NULL },
+		{ (void *)aio_read2, "aio_read2", "aio_read2_64", NULL },
+		{ (void *)aio_write2, "aio_write2", "aio_write2_64", NULL },
+		{ (void *)aio_mlock, "aio_mlock", "aio_mlock64", NULL },
+		{ (void *)aio_waitcomplete, "aio_waitcomplete", "aio_waitcomplete64",
+		  "__aio_waitcomplete_time64" },
+		{ (void *)aio_waitn, "aio_waitn", "aio_waitn64", "__aio_waitn_time64" },
+		{ (void *)aio_queue_reap, "aio_queue_reap", NULL, "__aio_queue_reap_time64" },
+		{ (void *)aioread, "aioread", "aioread64", NULL },
+		{ (void *)aiowrite, "aiowrite", "aiowrite64", NULL },
+		{ (void *)aiowait, "aiowait", NULL, "__aiowait_time64" },
+		{ (void *)aio_waitcomplete64, "aio_waitcomplete64", "aio_waitcomplete64",
+		  "__aio_waitcomplete_time64" },
+		{ (void *)aio_waitn64, "aio_waitn64", "aio_waitn64", "__aio_waitn_time64" },
+	};
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		const char *name = time64 && calls[i].time64 ? calls[i].time64
+				 : large_files && calls[i].large_files ? calls[i].large_files
+				 : calls[i].plain;
+		void *address = dlsym(RTLD_DEFAULT, name);
+		ck_assert_msg(address != NULL, "dlsym(%s) failed", name);
+		ck_assert_msg(calls[i].as_linked == address, "%s, as this build calls it, is not %s",
+			      calls[i].plain, name);
+	}
+}
+END_TEST
+
 START_TEST(test_version_string)
 {
 	const char *version = aio_posix_version();
@@ -440,6 +517,7 @@ abi_suite(void)
 	tcase_add_test(tc, test_exported_symbols_exactly);
 	tcase_add_test(tc, test_every_version_resolves_to_library);
 	tcase_add_test(tc, test_names_resolve_to_library);
+	tcase_add_test(tc, test_headers_name_the_twins_of_this_abi);
 	tcase_add_test(tc, test_version_string);
 	return s;
 }

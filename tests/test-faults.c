@@ -16,7 +16,8 @@
  *
  * The workload: rounds of eight writes (one aio_write at a time, or one
  * lio_listio, LIO_WAIT or LIO_NOWAIT with its own notification), an
- * aio_fsync, then eight reads of the same blocks, and a write and a read
+ * aio_fsync, then eight reads of the same blocks, a read at the file
+ * position (aio_read2, which the ring declines), and a write and a read
  * through a pipe; notification cycles through none, SIGEV_SIGNAL,
  * SIGEV_THREAD and SIGEV_THREAD_ID.  A second phase, for rules that stop
  * firing (once:K), must see no refusal at all. */
@@ -257,7 +258,7 @@ submit_list(struct request *rs, int n, int mode, struct sigevent *event, int *li
 static void
 round_of(int fd, int pipe_fd[2], int round, bool must_accept)
 {
-	struct request w[BATCH], r[BATCH], f, pw, pr;
+	struct request w[BATCH], r[BATCH], f, fp, pw, pr;
 	int how = round % 3;
 	unsigned long refused_before = refused_count;
 
@@ -332,6 +333,16 @@ round_of(int fd, int pipe_fd[2], int round, bool must_accept)
 			CHECK(test_pattern_check(r[i].buffer, BLOCK, (unsigned)round, (uint64_t)w[i].block * BLOCK),
 			      "read %d: not the data written", i);
 	}
+
+	/* A read at the file position, which the ring declines: it needs a
+	 * worker, or the flushing thread, on every backend. */
+	prepare(&fp, fd, 0, round + 4);
+	if (aio_read2(&fp.cb, AIO_OP2_FOFFSET) == 0)
+		accepted(&fp);
+	else
+		refused(&fp, errno, "aio_read2 at the file position");
+	wait_batch(&fp, 1);
+	check_batch(&fp, 1, BLOCK, "read at the file position");
 
 	/* A pipe: a write, then a read of it. */
 	prepare(&pw, pipe_fd[1], 0, round + 3);

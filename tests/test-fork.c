@@ -3,15 +3,8 @@
 #define _GNU_SOURCE 1
 #include "control-util.h"
 
-#ifdef __SANITIZE_THREAD__
 /* The fork child creates worker threads: that is the point of the test. */
-const char *__tsan_default_options(void);
-const char *
-__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
-#endif
+CONTROL_TSAN_THREADS_AFTER_FORK
 
 #define CHUNK 16
 

@@ -519,29 +519,6 @@ END_TEST
 
 /* --- the *64 twins -------------------------------------------------------- */
 
-static ssize_t
-wait64(struct aiocb64 *cb, int expected_error)
-{
-	const struct aiocb64 *list[1] = { cb };
-	while (aio_error64(cb) == EINPROGRESS) {
-		int rc = aio_suspend64(list, 1, NULL);
-		ck_assert_msg(rc == 0 || errno == EINTR, "aio_suspend64: %s", strerror(errno));
-	}
-	ck_assert_int_eq(aio_error64(cb), expected_error);
-	return aio_return64(cb);
-}
-
-static void
-prepare64(struct aiocb64 *cb, int fd, void *buffer, size_t length, off64_t offset)
-{
-	memset(cb, 0, sizeof *cb);
-	cb->aio_fildes = fd;
-	cb->aio_buf = buffer;
-	cb->aio_nbytes = length;
-	cb->aio_offset = offset;
-	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
-}
-
 START_TEST(test_largefile64_round_trip)
 {
 	enum { N = 16, LEN = 4096 };
@@ -554,11 +531,11 @@ START_TEST(test_largefile64_round_trip)
 	for (int i = 0; i < N; i++) {
 		off64_t at = base + (off64_t)i * LEN;
 		test_pattern_fill(out[i], LEN, 64, (uint64_t)at);
-		prepare64(&cbs[i], fd, out[i], LEN, at);
+		test_prepare64(&cbs[i], fd, out[i], LEN, at);
 		ck_assert_int_eq(aio_write64(&cbs[i]), 0);
 	}
 	for (int i = 0; i < N; i++)
-		ck_assert_int_eq(wait64(&cbs[i], 0), LEN);
+		ck_assert_int_eq(test_wait64(&cbs[i], 0), LEN);
 	ck_assert_int_eq(io_file_size(fd), base + (off64_t)N * LEN);
 
 	unsigned char check[LEN];
@@ -567,39 +544,31 @@ START_TEST(test_largefile64_round_trip)
 
 	for (int i = 0; i < N; i++) {
 		off64_t at = base + (off64_t)i * LEN;
-		prepare64(&cbs[i], fd, in[i], LEN, at);
+		test_prepare64(&cbs[i], fd, in[i], LEN, at);
 		ck_assert_int_eq(aio_read64(&cbs[i]), 0);
 	}
 	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(wait64(&cbs[i], 0), LEN);
+		ck_assert_int_eq(test_wait64(&cbs[i], 0), LEN);
 		ck_assert(test_pattern_check(in[i], LEN, 64, (uint64_t)(base + (off64_t)i * LEN)));
 	}
 
 	/* Same rules as the plain names: EOF, bad fd, invalid input. */
-	prepare64(&cbs[0], fd, in[0], LEN, base + (off64_t)N * LEN);
+	test_prepare64(&cbs[0], fd, in[0], LEN, base + (off64_t)N * LEN);
 	ck_assert_int_eq(aio_read64(&cbs[0]), 0);
-	ck_assert_int_eq(wait64(&cbs[0], 0), 0);
+	ck_assert_int_eq(test_wait64(&cbs[0], 0), 0);
 
-	prepare64(&cbs[0], io_closed_fd(), in[0], LEN, 0);
+	test_prepare64(&cbs[0], io_closed_fd(), in[0], LEN, 0);
 	ck_assert_int_eq(aio_write64(&cbs[0]), 0);
-	ck_assert_int_eq(wait64(&cbs[0], EBADF), -1);
+	ck_assert_int_eq(test_wait64(&cbs[0], EBADF), -1);
 
-	prepare64(&cbs[0], fd, in[0], LEN, -1);
+	test_prepare64(&cbs[0], fd, in[0], LEN, -1);
 	ASSERT_REFUSED(aio_read64(&cbs[0]));
-	prepare64(&cbs[0], fd, in[0], LEN, 0);
+	test_prepare64(&cbs[0], fd, in[0], LEN, 0);
 	cbs[0].aio_reqprio = AIO_PRIO_DELTA_MAX + 1;
 	ASSERT_REFUSED(aio_write64(&cbs[0]));
 	close(fd);
 }
 END_TEST
-
-/* Which struct aiocb this build of the tests has: a plain ILP32 build's
- * has a 32-bit aio_offset and padding after it. */
-#if __SIZEOF_LONG__ == 4 && !(defined(_FILE_OFFSET_BITS) && _FILE_OFFSET_BITS == 64)
-#define PLAIN_ILP32 1
-#else
-#define PLAIN_ILP32 0
-#endif
 
 #if PLAIN_ILP32
 /* The 4 bytes after a 32-bit aio_offset are the caller's garbage: the plain
@@ -654,7 +623,7 @@ START_TEST(test_listio64_beyond_4_gib)
 	for (int i = 0; i < N; i++) {
 		off64_t at = base + (off64_t)i * LEN;
 		test_pattern_fill(out[i], LEN, 65, (uint64_t)at);
-		prepare64(&cbs[i], fd, out[i], LEN, at);
+		test_prepare64(&cbs[i], fd, out[i], LEN, at);
 		cbs[i].aio_lio_opcode = LIO_WRITE;
 		list[i] = &cbs[i];
 	}
@@ -662,7 +631,7 @@ START_TEST(test_listio64_beyond_4_gib)
 	ck_assert_int_eq(io_file_size(fd), base + (off64_t)N * LEN);
 	for (int i = 0; i < N; i++) {
 		off64_t at = base + (off64_t)i * LEN;
-		prepare64(&cbs[i], fd, in[i], LEN, at);
+		test_prepare64(&cbs[i], fd, in[i], LEN, at);
 		cbs[i].aio_lio_opcode = LIO_READ;
 	}
 	ck_assert_int_eq(lio_listio64(LIO_WAIT, list, N, NULL), 0);

@@ -45,6 +45,15 @@ TEST_UNANNOTATED int (*volatile suspend_p)(const struct aiocb *const[], int,
 TEST_UNANNOTATED int (*volatile listio_p)(int, struct aiocb *const[], int,
 					  struct sigevent *) = lio_listio;
 
+/* Which struct aiocb this build of the tests has: a plain ILP32 build's
+ * has a 32-bit aio_offset and padding after it, and its off_t reaches 2
+ * GiB only; the *64 names reach beyond in every build. */
+#if __SIZEOF_LONG__ == 4 && !(defined(_FILE_OFFSET_BITS) && _FILE_OFFSET_BITS == 64)
+#define PLAIN_ILP32 1
+#else
+#define PLAIN_ILP32 0
+#endif
+
 /* A fresh temporary regular file, already unlinked; returns its fd.  It is
  * O_LARGEFILE in every build, as a program using struct aiocb64 opens its
  * files: without it a 32-bit kernel interface refuses a write beyond 2 GiB
@@ -100,6 +109,31 @@ test_wait(struct aiocb *cb, int expected_error)
 	return aio_return(cb);
 }
 
+/* The same for struct aiocb64, whose aio_offset has 64 bits in every
+ * build. */
+static inline void
+test_prepare64(struct aiocb64 *cb, int fd, void *buffer, size_t length, off64_t offset)
+{
+	memset(cb, 0, sizeof *cb);
+	cb->aio_fildes = fd;
+	cb->aio_buf = buffer;
+	cb->aio_nbytes = length;
+	cb->aio_offset = offset;
+	cb->aio_sigevent.sigev_notify = SIGEV_NONE;
+}
+
+static inline ssize_t
+test_wait64(struct aiocb64 *cb, int expected_error)
+{
+	const struct aiocb64 *list[1] = { cb };
+	while (aio_error64(cb) == EINPROGRESS) {
+		int rc = aio_suspend64(list, 1, NULL);
+		ck_assert_msg(rc == 0 || errno == EINTR, "aio_suspend64: %s", strerror(errno));
+	}
+	ck_assert_int_eq(aio_error64(cb), expected_error);
+	return aio_return64(cb);
+}
+
 /* A plain blocking write that insists on the full length. */
 static inline void
 test_write_all(int fd, const void *data, size_t length)
@@ -113,6 +147,20 @@ test_write_all(int fd, const void *data, size_t length)
 		p += n;
 		length -= (size_t)n;
 	}
+}
+
+/* A fresh temporary file holding length bytes of test_pattern_fill(seed,
+ * from offset 0); returns its fd. */
+static inline int
+test_pattern_file(size_t length, unsigned seed)
+{
+	int fd = test_temp_file();
+	unsigned char *data = malloc(length);
+	ck_assert_ptr_nonnull(data);
+	test_pattern_fill(data, length, seed, 0);
+	test_write_all(fd, data, length);
+	free(data);
+	return fd;
 }
 
 /* Run a suite and turn its result into an exit status. */
