@@ -19,7 +19,7 @@
  *                     completion queue entry of its lane's ring), and
  *                     ABI_RETURNED once aio_return has collected it.
  *     __glibc_reserved[16..23]  the collect ticket: which entry of the
- *                     record of finished requests (collect.c) stands for
+ *                     record of finished requests (record.c) stands for
  *                     this submission, so that aio_return can mark it
  *                     collected without a lock; 0: none.  Written at
  *                     submission, read by aio_return; loaded and stored as
@@ -446,7 +446,7 @@ abi_in_ring(const struct aiocb *cb)
 	return abi_flags(cb) & ABI_IN_RING;
 }
 
-/* The collect ticket (collect.c): one word, atomic because aio_return reads
+/* The collect ticket (record.c): one word, atomic because aio_return reads
  * it without a lock. */
 static inline uint64_t *
 abi_ticket_word(const struct aiocb *cb)

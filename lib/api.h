@@ -11,7 +11,7 @@
 #include "request.h"
 
 /* Build a request from an aiocb, for op with request_flags (enum
- * request_flags, collect.h); false with errno set.  On success the aiocb
+ * request_flags, request.h); false with errno set.  On success the aiocb
  * is claimed: it reads EINPROGRESS from then on (submit.c).  On failure
  * req may hold a vector copy: request_free frees it.
  * flags_cache, if not NULL, remembers {fd, F_GETFL flags} across calls
@@ -23,7 +23,7 @@ bool request_prepare(struct request *req, struct aiocb *cb, enum request_op op,
 void request_discard(struct request *req);
 
 /* aio_read, aio_write, aio_fsync (submit.c), and the porting extensions
- * (vectored.c, solaris.c) with their request_flags. */
+ * (submit.c, solaris.c) with their request_flags. */
 int submit_aiocb(struct aiocb *cb, enum request_op op, unsigned entry_abi,
 		 unsigned request_flags);
 /* lio_listio (listio.c). */
@@ -33,11 +33,11 @@ int listio_submit(int mode, struct aiocb *const list[], int nent, struct sigeven
 int suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeout *timeout);
 
 /* The porting extensions' work, likewise (the twins of <aio-posix.h> and
- * <aio-posix/asynch.h>).  aio_read2 and aio_write2 (vectored.c): */
+ * <aio-posix/asynch.h>).  aio_read2 and aio_write2 (submit.c): */
 int submit_op2(struct aiocb *cb, enum request_op op, int flags, unsigned entry_abi);
-/* aio_waitcomplete and aio_waitn (collect.c): */
-ssize_t collect_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout);
-int collect_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
+/* aio_waitcomplete and aio_waitn (waitcomplete.c): */
+ssize_t process_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout);
+int process_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
 		  const struct abi_timeout *timeout);
 /* aio_queue_reap (completion-queue.c): */
 int completion_queue_reap(int queue, struct aio_completion *completions, unsigned max,

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -18,6 +19,31 @@ backend_set_completion(completion_function *function)
 	backend_completion = function;
 }
 
+/* A vectored request, one at the file position, or an mlock: the
+ * result, or -1 with errno. */
+static ssize_t
+execute_extension(const struct request *req)
+{
+	if (req->op == OP_MLOCK)
+		return mlock(req->buffer, req->length);
+	struct iovec single = { req->buffer, req->length };
+	const struct iovec *spans = req->vector ? req->vector : &single;
+	int count = req->vector ? req->vector_count : 1;
+	bool at_position = req->stream || req->at_file_position;
+	if (req->op == OP_READ) {
+		if (req->polled) {
+			/* As request_execute's stream read: never wait. */
+			ssize_t rc = preadv64v2(req->io_fd, spans, count, -1, RWF_NOWAIT);
+			if (rc >= 0 || errno != EOPNOTSUPP)
+				return rc;
+		}
+		return at_position ? readv(req->io_fd, spans, count)
+				   : preadv64(req->io_fd, spans, count, req->offset);
+	}
+	return at_position ? writev(req->io_fd, spans, count)
+			   : pwritev64(req->io_fd, spans, count, req->offset);
+}
+
 ssize_t
 request_execute(const struct request *req)
 {
@@ -25,7 +51,7 @@ request_execute(const struct request *req)
 	do {
 		/* Vectored, at the file position, or mlock (vectored.c). */
 		if (req->vector || req->at_file_position || req->op == OP_MLOCK) {
-			rc = request_execute_extension(req);
+			rc = execute_extension(req);
 			continue;
 		}
 		switch (req->op) {

@@ -183,7 +183,7 @@ AIO_EXPORT ssize_t
 aio_waitcomplete64(struct aiocb64 **iocbp, struct timespec *timeout)
 {
 	struct abi_timeout wide;
-	return collect_waitcomplete((struct aiocb **)iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+	return process_waitcomplete((struct aiocb **)iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 
 AIO_EXPORT int
@@ -191,7 +191,7 @@ aio_waitn64(struct aiocb64 *list[], unsigned int nent, unsigned int *nwait,
 	    const struct timespec *timeout)
 {
 	struct abi_timeout wide;
-	return collect_waitn((struct aiocb **)list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
+	return process_waitn((struct aiocb **)list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 
 AIO_EXPORT int
@@ -221,7 +221,7 @@ AIO_EXPORT ssize_t
 __aio_waitcomplete_time64(struct aiocb **iocbp, struct abi_timespec64 *timeout)
 {
 	struct abi_timeout wide;
-	return collect_waitcomplete(iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
+	return process_waitcomplete(iocbp, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 
 AIO_EXPORT int
@@ -229,7 +229,7 @@ __aio_waitn_time64(struct aiocb *list[], unsigned int nent, unsigned int *nwait,
 		   const struct abi_timespec64 *timeout)
 {
 	struct abi_timeout wide;
-	return collect_waitn(list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
+	return process_waitn(list, nent, nwait, ABI_WIDEN_TIMESPEC(timeout, &wide));
 }
 
 AIO_EXPORT int

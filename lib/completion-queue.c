@@ -58,9 +58,10 @@
 #include "aio-posix.h"
 #include "api.h"
 #include "backend.h"
-#include "finish.h"
-#include "lane.h"
+#include "completion-queue.h"
+#include "core.h"
 #include "fault.h"
+#include "waitpoint.h"
 
 struct completion_queue {
 	pthread_mutex_t lock;		/* initialised once, never destroyed */
@@ -292,7 +293,6 @@ aio_queue_create(int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	library_init();		/* fd_move_high needs the library's fd floor */
 	int fd = eventfd(0, EFD_NONBLOCK | (flags & AIO_QUEUE_CLOEXEC ? EFD_CLOEXEC : 0));
 	int signal_fd = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (signal_fd < 0) {
@@ -458,7 +458,7 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 		pthread_mutex_unlock(&queue->lock);
 		if (count > 0) {
 			/* What is staged or reaped already is posted first. */
-			collect_settle_all(true);
+			core_settle_all(true);
 			if (waitpoint_seen(&queue->point) != seen)
 				count = 0;
 		}
@@ -475,7 +475,8 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 				queue->ring_waiting = false;
 				pthread_mutex_unlock(&queue->lock);
 			}
-			rc = waitpoint_sleep(&queue->point, seen, &deadline, true);
+			core_settle_all(true);
+			rc = waitpoint_sleep(&queue->point, seen, &deadline);
 		} else {
 			core_settle();		/* post what it reaped */
 			if (rc == ETIMEDOUT && !deadline_passed(&deadline))

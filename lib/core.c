@@ -153,6 +153,23 @@ core_settle(void)
 	uring_backend.settle();
 }
 
+void
+core_settle_all(bool may_block)
+{
+	if (may_block)
+		lane_note_wait();
+	unsigned flags = may_block ? FLUSH_MAY_BLOCK | FLUSH_SETTLES : 0;
+	for (unsigned i = 0; i < LANES_MAX; i++) {
+		if (__atomic_load_n(&lanes[i].staged_tick, __ATOMIC_RELAXED))
+			lane_flush_index(i, flags);
+		if (may_block)
+			uring_age(i);
+		uring_reap(i);
+	}
+	if (may_block)
+		core_settle();
+}
+
 /* --- admission ----------------------------------------------------------- */
 
 /* A request the inline backend completed at submission: publish it and
@@ -539,7 +556,6 @@ init(void)
 {
 	finish_hook = __atomic_load_n(&hook_offered, __ATOMIC_RELAXED);
 	config_load_environment();
-	lane_init();
 	backend_set_completion(complete);
 	stats_live->backend = BACKEND_THREADS;
 	if (!uring_probe() && config.backend == BACKEND_URING)

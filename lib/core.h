@@ -42,5 +42,10 @@ int core_cancel(int fd, struct aiocb *aiocb);
 
 /* Settle what backends reaped elsewhere (any caller that may take locks). */
 void core_settle(void);
+/* Before a waiter of a collecting domain sleeps: hand on what every lane
+ * staged and publish what the rings completed; may_block (not in a signal
+ * handler) also settles it all, so that it reaches its domain without the
+ * reaper thread. */
+void core_settle_all(bool may_block);
 
 #endif

@@ -28,10 +28,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "finish.h"
-#include "lane.h"
+#include "eventfd.h"
 #include "fault.h"
+#include "support.h"
 
 struct shared_eventfd {
 	int fd;			/* the program's number; -1 once it is stale */
@@ -67,7 +66,6 @@ eventfd_acquire(int fd)
 		errno = EINVAL;
 		return -1;
 	}
-	library_init();		/* fd_move_high needs the library's fd floor */
 	int private_fd = -1;
 	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < used; i++) {

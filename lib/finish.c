@@ -3,20 +3,22 @@
  *
  * The core hands every ended request to finish_request (its finish hook),
  * outside every lock (requests that complete inline and cancelled ones
- * too): it goes to its collection domain (collect.h), then the
- * notification is delivered (notify.c), then the request's group is
- * counted down.  The domain comes first: the notification may wake a
- * thread that looks for it there.  A request a fork child forgets gives
- * its place in the domain back (notification_discard).  A group lives on the heap with a
- * reference per request plus one for a LIO_WAIT caller; group.remaining
- * reaches zero exactly once, and whoever brings it there delivers the list's
- * own notification (LIO_NOWAIT) or wakes the caller (LIO_WAIT), who sleeps
- * on it as a futex word (listio.c).
+ * too): it goes to its collection domain (collect.c), then the
+ * notification is delivered (notify.c) unless the domain says it is not
+ * owed, then the request's group is counted down.  The domain comes first:
+ * the notification may wake a thread that looks for it there.  A request a
+ * fork child forgets gives its place in the domain back
+ * (notification_discard).  A group lives on the heap with a reference per
+ * request plus one for a LIO_WAIT caller; group.remaining reaches zero
+ * exactly once, and whoever brings it there delivers the list's own
+ * notification (LIO_NOWAIT) or wakes the caller (LIO_WAIT), who sleeps on
+ * it as a futex word (listio.c).
  */
 #include "config.h"
 
 #include <stdlib.h>
 
+#include "collect.h"
 #include "finish.h"
 #include "futex.h"
 
@@ -59,9 +61,11 @@ finish_request(struct finished *finished)
 			list_group_forget(finished->group);
 		return;
 	}
-	collect_request_finished(&finished->notification, finished->aiocb, finished->result,
-				 finished->error);
-	notification_deliver(&finished->notification);
+	if (collect_request_finished(&finished->notification, finished->aiocb, finished->result,
+				     finished->error))
+		notification_deliver(&finished->notification);
+	else
+		notification_discard(&finished->notification);
 	if (finished->group)
 		list_group_request_done(finished->group);
 }

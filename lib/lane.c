@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "backend.h"
@@ -223,7 +222,7 @@ request_new(void)
 void
 request_free(struct request *req)
 {
-	/* vectored.c's copy of the iovec array: freed once, here, before the
+	/* vector_prepare's copy of the iovec array: freed once, here, before the
 	 * memory is cached for reuse (request_new zeroes it). */
 	free(req->vector);
 	req->vector = NULL;
@@ -398,18 +397,6 @@ flusher_main(void *unused)
 		idle = 0;
 	}
 	return NULL;
-}
-
-void
-lane_init(void)
-{
-	struct rlimit files;
-	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
-		rlim_t floor = files.rlim_cur - files.rlim_cur / 4;
-		private_fd_floor = floor > 4096 ? 4096 : floor < 3 ? 3 : (int)floor;
-	} else {
-		private_fd_floor = 4096;
-	}
 }
 
 void

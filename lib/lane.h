@@ -75,8 +75,6 @@ void lane_flush_index(unsigned lane_index, unsigned flags);
 void lane_hold(void);
 void lane_release(void);
 
-/* Set up once (the first request): the fd floor. */
-void lane_init(void);
 void lane_before_fork(void);
 void lane_after_fork_parent(void);
 void lane_after_fork_child(void);

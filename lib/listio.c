@@ -35,7 +35,7 @@
 enum entry { ENTRY_SKIPPED, ENTRY_INVALID, ENTRY_REQUEST };
 
 /* What a list entry asks for: skipped (NULL, LIO_NOP), an invalid opcode,
- * or a request of op with flags (enum request_flags, collect.h). */
+ * or a request of op with flags (enum request_flags, request.h). */
 static enum entry
 entry_opcode(const struct aiocb *cb, enum request_op *op, unsigned *flags)
 {

@@ -38,6 +38,9 @@
 #include <linux/futex.h>
 
 #include "aio-posix.h"
+#include "collect.h"
+#include "completion-queue.h"
+#include "eventfd.h"
 #include "fault.h"
 #include "lock.h"
 #include "notify.h"

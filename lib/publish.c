@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "futex.h"
@@ -33,7 +34,6 @@ static int completion_count;	/* the futex word */
 static int waiter_count;
 static int places;
 
-int private_fd_floor = 3;	/* set at first use (lane.c), see fd_move_high */
 
 void
 publish_wake(void)
@@ -102,9 +102,29 @@ publish_after_fork_child(void)
 }
 
 int
+private_fd_floor(void)
+{
+	static int floor;	/* atomic: 0 until first asked */
+	int known = __atomic_load_n(&floor, __ATOMIC_RELAXED);
+	if (known)
+		return known;
+	/* A quarter of the limit below it, at most 4096: high enough that a
+	 * program's next open() does not expect it, low enough to exist. */
+	struct rlimit files;
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+		rlim_t high = files.rlim_cur - files.rlim_cur / 4;
+		known = high > 4096 ? 4096 : high < 3 ? 3 : (int)high;
+	} else {
+		known = 4096;
+	}
+	__atomic_store_n(&floor, known, __ATOMIC_RELAXED);
+	return known;
+}
+
+int
 fd_move_high(int fd)
 {
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor());
 	if (high < 0)
 		return fd;
 	close(fd);

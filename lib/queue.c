@@ -147,7 +147,7 @@ make_duplicate(struct fd_queue *q)
 {
 	if (q->fd_kind != FD_BORROWED)
 		return;
-	int copy = fcntl(q->fd, F_DUPFD_CLOEXEC, private_fd_floor);
+	int copy = fcntl(q->fd, F_DUPFD_CLOEXEC, private_fd_floor());
 	if (copy < 0 && (errno == EMFILE || errno == EINVAL))
 		copy = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
 	if (copy < 0) {

@@ -70,6 +70,7 @@
 
 #include "publish.h"
 #include "ring.h"
+#include "waitpoint.h"
 
 #define HEAL_MILLISECONDS 1
 #define AWAIT_SPINS_MAX 1000000L	/* ring_await_cancelled's bound */
@@ -209,8 +210,8 @@ settle_is_urgent(const struct request *req)
 	       __atomic_load_n(&req->settle_soon, __ATOMIC_RELAXED) ||
 	       /* Someone waits in aio_waitcomplete, aio_waitn, aiowait or
 		* aio_queue_reap, which see a request only once it is settled
-		* (collect.h). */
-	       (req->notification.ticket.domain != COLLECT_NONE && collect_waiting());
+		* (waitpoint.h). */
+	       (req->notification.ticket.domain != COLLECT_NONE && waitpoint_anyone_registered());
 }
 
 /* Step 1, with the role held.  Async-signal-safe.  Returns how many entries

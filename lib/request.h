@@ -2,19 +2,25 @@
  *
  * The layers, each calling only the ones below it:
  *
- *   API        submit.c listio.c status.c suspend.c cancel.c stats.c
- *              init.c, and compat.c (the *64 and older-version names)
+ *   API        submit.c listio.c cancel.c stats.c init.c, the porting
+ *              extensions' waits (waitcomplete.c, solaris.c), and compat.c
+ *              (the *64 and older-version names)
  *   finish     finish.c: the core's finish hook, handed each finished
- *              request; it delivers notifications and counts lio_listio
- *              groups
+ *              request; it hands it to its collection domain, delivers
+ *              its notification (notify.c) and counts lio_listio groups
+ *   collecting collect.c (which domain collects a request) over the
+ *              domains: record.c (aio_waitcomplete's and aio_waitn's),
+ *              completion-queue.c, solaris-record.c; and eventfd.c
  *   core       core.c (admission, settling, cancellation, fork), over
  *              queue.c (per-fd queues and their ordering rules) and lane.c
  *              (submission lanes: staging, batching, places under the cap,
- *              request memory, the flusher)
+ *              request memory, the flusher); beside it, lock-free,
+ *              status.c (aio_error, aio_return) and suspend.c
  *   backends   inline.c, uring.c with reap.c, poller.c, pool.c: one
  *              interface (backend.h, backend.c)
- *   below      publish.c (results and the aio_suspend futex), notify.c
- *              (delivery), residency.c, report.c and counters.c (the
+ *   below      publish.c (results and the aio_suspend futex), vectored.c
+ *              (iovec arrays), waitpoint.c (the collecting waits'
+ *              futexes), residency.c, report.c and counters.c (the
  *              statistics), threads.c, config.c (settings), fault.c
  *
  * A request's life: the API layer validates an aiocb into a struct request
@@ -33,12 +39,47 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
 #include "abi.h"
-#include "collect.h"
 #include "list.h"
+
+/* Which domain collects a request once it has finished, beyond aio_error
+ * and aio_return (collect.c), fixed at submission:
+ *   COLLECT_PROCESS  the process-wide record: aio_waitcomplete and
+ *                    aio_waitn return it (record.c);
+ *   COLLECT_QUEUE    its completion queue: aio_queue_reap returns it
+ *                    (completion-queue.c);
+ *   COLLECT_SOLARIS  a request of aioread or aiowrite: aiowait returns it
+ *                    (solaris-record.c);
+ *   COLLECT_NONE     SIGEV_AIO_PRIVATE: only aio_error and aio_return. */
+enum collect_domain {
+	COLLECT_NONE,
+	COLLECT_PROCESS,
+	COLLECT_QUEUE,
+	COLLECT_SOLARIS,
+};
+
+/* Which entry of its domain stands for a request.  For COLLECT_PROCESS the
+ * record's slot, the slot's generation when it was claimed, and the shard
+ * (the submitting lane's) it was claimed from; slot and generation,
+ * packed, are the aiocb's collect ticket (abi.h).  For COLLECT_QUEUE, slot
+ * is the request's place among its queue's tracked requests. */
+struct collect_ticket {
+	enum collect_domain domain;
+	uint32_t slot;
+	uint32_t generation;
+	uint32_t shard;
+};
+
+/* Flags of a submission (submit_aiocb, request_prepare: api.h). */
+enum request_flags {
+	REQUEST_VECTORED = 1,		/* aio_iov, aio_iovcnt */
+	REQUEST_AT_FILE_POSITION = 2,	/* at the fd's offset, which advances */
+	REQUEST_SOLARIS = 4,		/* aioread, aiowrite: aiowait's own */
+};
 
 /* A private copy of a struct sigevent, made at submission so that delivery
  * never depends on memory the application may have reused, and never needs
@@ -50,13 +91,13 @@ struct notification {
 	union sigval value;
 	pid_t thread_id;		/* SIGEV_THREAD_ID */
 	struct thread_callback *callback; /* SIGEV_THREAD: owned */
-	/* The porting extensions (collect.h): */
+	/* The porting extensions (collect.c): */
 	int event_fd;			/* SIGEV_AIO_EVENTFD: a private duplicate */
 	struct completion_queue *queue;	/* SIGEV_AIO_QUEUE: a reference */
 	struct collect_ticket ticket;	/* the request's collection domain */
 };
 
-/* OP_MLOCK (aio_mlock) uses no file: mlock() in the pool (vectored.c). */
+/* OP_MLOCK (aio_mlock) uses no file: mlock() in the pool (backend.c). */
 enum request_op { OP_READ, OP_WRITE, OP_FSYNC, OP_DATASYNC, OP_MLOCK };
 
 enum request_state {

@@ -4,38 +4,19 @@
  *
  * Each request is an aiocb of the library's own, in a struct
  * solaris_request, submitted like aio_read's with the request flag
- * REQUEST_SOLARIS: it belongs to the Solaris domain (collect.h), so aiowait
- * returns it and aio_waitn and aio_waitcomplete never do.  The program
- * knows it by its aio_result_t only.  When it finishes, the result goes to
- * that aio_result_t (aio_errno first, then aio_return with release, so that
- * a program polling aio_return until it is no longer AIO_INPROGRESS reads a
- * final aio_errno), and the request joins the FIFO aiowait takes from.  A
- * request cancelled by aiocancel (or aio_cancel) gets -1 and ECANCELED and
- * is not queued for aiowait, and sends no SIGIO, as on Solaris.
+ * REQUEST_SOLARIS: it belongs to the Solaris domain (solaris-record.c), so
+ * aiowait returns it and aio_waitn and aio_waitcomplete never do.  The
+ * program knows it by its aio_result_t only.
  *
  * SIGIO: when the program has a handler for it at submission, each
  * completion queues SIGIO to the process (a SIGEV_SIGNAL notification).
- * Such a handler may call aiowait, as on Solaris.  So solaris_lock is only
- * ever held with every signal blocked: a handler can never interrupt its
- * holder in the same thread, and aiowait never settles io_uring completions
- * itself (that takes the core's locks): it publishes what the rings hold,
- * and while it waits the reaper settles this domain's requests at once
- * (collect_waiting).
- *
- * Locking: solaris_lock guards the table of requests in flight (by result
- * buffer), the FIFO of finished ones and the count of outstanding requests
- * (in flight or finished, not yet returned by aiowait).  A request lives
- * until it is returned by aiowait or cancelled, and no aiocancel holds it
- * (release_if_done); it is freed at the next aioread, aiowrite or
- * aiocancel, never in aiowait, which may run in a signal handler.
+ * Such a handler may call aiowait, as on Solaris.  So aiowait never
+ * settles io_uring completions itself (that takes the core's locks): it
+ * publishes what the rings hold, and while it waits the reaper settles
+ * this domain's requests at once (waitpoint_anyone_registered).
  *
  * Offsets are 64 bits wide inside (aioread64, aiowrite64: compat.c), and
  * each request's aiocb has struct aiocb64's layout.
- *
- * Fork: the child has nothing outstanding.  Its requests in flight read -1
- * and ECANCELED in their result buffers; their structures are freed at the
- * child's next aioread, aiowrite or aiocancel, once the core has let go
- * of their aiocbs.
  */
 #include "config.h"
 
@@ -51,96 +32,9 @@
 
 #include "aio-posix/asynch.h"
 #include "api.h"
-#include "finish.h"
+#include "core.h"
 #include "fault.h"
-
-struct solaris_request {
-	struct aiocb64 cb;		/* first: the core knows only this; the
-					 * 64-bit layout on every ABI */
-	aio_result_t *result;
-	struct solaris_request *next;	/* in a bucket, the FIFO or to_free */
-	int users;			/* aiocancel calls holding it */
-	bool cancelled;			/* finished with ECANCELED: not queued */
-	bool returned;			/* by aiowait */
-};
-
-#define BUCKETS 1024
-
-static pthread_mutex_t solaris_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct solaris_request *in_flight[BUCKETS];
-static struct solaris_request *done_head, *done_tail;
-static struct solaris_request *to_free;	/* see release_if_done */
-static unsigned outstanding;
-static struct waitpoint solaris_point;
-
-static unsigned
-bucket_of(const aio_result_t *result)
-{
-	return (unsigned)(((uintptr_t)result >> 3) % BUCKETS);
-}
-
-/* Lock with every signal blocked; the old mask goes to *saved. */
-static void
-lock(sigset_t *saved)
-{
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, saved);
-	pthread_mutex_lock(&solaris_lock);
-}
-
-static void
-unlock(const sigset_t *saved)
-{
-	pthread_mutex_unlock(&solaris_lock);
-	pthread_sigmask(SIG_SETMASK, saved, NULL);
-}
-
-/* Free the requests release_if_done set aside: at the next aioread,
- * aiowrite or aiocancel, never in aiowait, which may run in a signal
- * handler, where free() is not allowed. */
-static void
-free_released(void)
-{
-	sigset_t saved;
-	lock(&saved);
-	struct solaris_request *list = to_free;
-	to_free = NULL;
-	unlock(&saved);
-	while (list) {
-		struct solaris_request *next = list->next;
-		free(list);
-		list = next;
-	}
-}
-
-/* Under solaris_lock. */
-static struct solaris_request **
-find(aio_result_t *result)
-{
-	struct solaris_request **link = &in_flight[bucket_of(result)];
-	while (*link && (*link)->result != result)
-		link = &(*link)->next;
-	return link;
-}
-
-/* Under solaris_lock: set aside for free_released a request nobody will
- * look at again. */
-static void
-release_if_done(struct solaris_request *req)
-{
-	if (req->users == 0 && (req->returned || req->cancelled)) {
-		req->next = to_free;
-		to_free = req;
-	}
-}
-
-static void
-set_result(aio_result_t *result, ssize_t value, int error)
-{
-	__atomic_store_n(&result->aio_errno, error, __ATOMIC_RELAXED);
-	__atomic_store_n(&result->aio_return, value, __ATOMIC_RELEASE);
-}
+#include "solaris-record.h"
 
 /* The absolute offset of a request, or -1 with errno set; 64 bits on
  * every ABI (aioread64). */
@@ -193,7 +87,7 @@ int
 solaris_submit(int fd, void *buffer, int length, int64_t offset, int whence,
 	       aio_result_t *result, enum request_op op)
 {
-	free_released();
+	solaris_free_released();
 	if (!result) {
 		errno = EFAULT;
 		return -1;
@@ -227,30 +121,19 @@ solaris_submit(int fd, void *buffer, int length, int64_t offset, int whence,
 		req->cb.aio_sigevent.sigev_signo = SIGIO;
 	}
 
-	sigset_t saved;
-	lock(&saved);
-	struct solaris_request **link = find(result);
-	if (*link) {
-		unlock(&saved);
+	aio_result_t before = *result;
+	if (solaris_record_add(req) != 0) {
 		free(req);
 		errno = EINVAL;		/* the result buffer is in use */
 		return -1;
 	}
-	aio_result_t before = *result;
-	*link = req;
-	outstanding++;
-	unlock(&saved);
 
 	/* In progress before the request can finish, even at submission. */
-	set_result(result, AIO_INPROGRESS, 0);
+	solaris_set_result(result, AIO_INPROGRESS, 0);
 	if (submit_aiocb((struct aiocb *)&req->cb, op, ABI_ENTRY_AIOCB64, REQUEST_SOLARIS) == 0)
 		return 0;
 	int error = errno;
-	lock(&saved);
-	*find(result) = req->next;
-	outstanding--;
-	*result = before;
-	unlock(&saved);
+	solaris_record_remove(req, &before);
 	free(req);
 	errno = error;
 	return -1;
@@ -267,34 +150,6 @@ aiowrite(int fildes, const char *bufp, int bufs, off_t offset, int whence,
 	 aio_result_t *resultp)
 {
 	return solaris_submit(fildes, (char *)bufp, bufs, offset, whence, resultp, OP_WRITE);
-}
-
-void
-solaris_request_finished(struct aiocb *cb, ssize_t value, int error)
-{
-	struct solaris_request *req = (struct solaris_request *)cb;
-	sigset_t saved;
-	lock(&saved);
-	struct solaris_request **link = find(req->result);
-	while (*link && *link != req)
-		link = &(*link)->next;
-	if (*link)
-		*link = req->next;
-	set_result(req->result, value, error);
-	req->next = NULL;
-	if (error == ECANCELED) {
-		req->cancelled = true;
-		outstanding--;
-		release_if_done(req);
-	} else {
-		if (done_tail)
-			done_tail->next = req;
-		else
-			done_head = req;
-		done_tail = req;
-	}
-	unlock(&saved);
-	waitpoint_wake(&solaris_point);
 }
 
 static void
@@ -317,20 +172,8 @@ solaris_wait(const struct abi_timeout *timeout)
 	pthread_cleanup_push(leave_wait, NULL);
 	for (;;) {
 		int seen = waitpoint_seen(&solaris_point);
-		sigset_t saved;
-		lock(&saved);
-		struct solaris_request *req = done_head;
-		if (req) {
-			done_head = req->next;
-			if (!done_head)
-				done_tail = NULL;
-			outstanding--;
-			result = req->result;
-			req->returned = true;
-			release_if_done(req);
-		}
-		bool none = outstanding == 0;
-		unlock(&saved);
+		bool none;
+		result = solaris_record_take(&none);
 		if (result)
 			break;
 		if (none) {
@@ -347,7 +190,8 @@ solaris_wait(const struct abi_timeout *timeout)
 			break;
 		/* Perhaps in a SIGIO handler: no settling here (see the top),
 		 * only what is async-signal-safe. */
-		rc = waitpoint_sleep(&solaris_point, seen, &deadline, false);
+		core_settle_all(false);
+		rc = waitpoint_sleep(&solaris_point, seen, &deadline);
 	}
 	pthread_cleanup_pop(1);
 	return result;
@@ -363,80 +207,20 @@ aiowait(const struct timeval *timeout)
 AIO_EXPORT int
 aiocancel(aio_result_t *resultp)
 {
-	free_released();
-	sigset_t saved;
-	lock(&saved);
-	if (outstanding == 0) {
-		unlock(&saved);
-		errno = EINVAL;		/* nothing to cancel at all */
-		return -1;
-	}
-	struct solaris_request *req = resultp ? *find(resultp) : NULL;
-	if (req)
-		req->users++;
-	unlock(&saved);
+	solaris_free_released();
+	/* EINVAL: nothing to cancel at all; EACCES: not an outstanding
+	 * request. */
+	int error;
+	struct solaris_request *req = solaris_record_hold(resultp, &error);
 	if (!req) {
-		errno = EACCES;		/* not an outstanding request */
+		errno = error;
 		return -1;
 	}
 	int rc = aio_cancel(req->cb.aio_fildes, (struct aiocb *)&req->cb);
-	lock(&saved);
-	bool cancelled = req->cancelled;
-	req->users--;
-	release_if_done(req);
-	unlock(&saved);
+	bool cancelled = solaris_record_let_go(req);
 	if (rc == AIO_CANCELED && cancelled)
 		return 0;
 	errno = EACCES;		/* already running or done: not cancellable */
 	return -1;
 }
 
-/* --- fork ---------------------------------------------------------------- */
-
-static __thread sigset_t mask_before_fork;
-
-static void
-fork_prepare(void)
-{
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &mask_before_fork);
-	pthread_mutex_lock(&solaris_lock);
-}
-
-static void
-fork_parent(void)
-{
-	pthread_mutex_unlock(&solaris_lock);
-	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
-}
-
-/* The forking thread holds solaris_lock (fork_prepare). */
-static void
-fork_child(void)
-{
-	for (unsigned b = 0; b < BUCKETS; b++) {
-		while (in_flight[b]) {
-			struct solaris_request *req = in_flight[b];
-			in_flight[b] = req->next;
-			set_result(req->result, -1, ECANCELED);
-			req->next = to_free;
-			to_free = req;
-		}
-	}
-	if (done_tail) {
-		done_tail->next = to_free;
-		to_free = done_head;
-	}
-	done_head = done_tail = NULL;
-	outstanding = 0;
-	solaris_point = (struct waitpoint){ 0, 0, 0 };
-	pthread_mutex_unlock(&solaris_lock);
-	pthread_sigmask(SIG_SETMASK, &mask_before_fork, NULL);
-}
-
-__attribute__((constructor)) static void
-solaris_register_fork_handlers(void)
-{
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
-}

@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "lane.h"
+#include "record.h"
 
 AIO_EXPORT int
 aio_error(const struct aiocb *aiocbp)
@@ -62,8 +63,8 @@ aio_return(struct aiocb *aiocbp)
 		abi_set_flags(aiocbp, flags | ABI_RETURNED);
 		lane_note_returned(abi_lane(aiocbp));
 	}
-	/* Collected: the process-wide waiters no longer return it (collect.h). */
-	collect_note_return(aiocbp);
+	/* Collected: the process-wide waiters no longer return it (record.c). */
+	record_note_return(aiocbp);
 	return aiocbp->__return_value;
 }
 AIO_EXPORT_64(aio_return, ssize_t, (struct aiocb64 *));

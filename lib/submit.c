@@ -1,5 +1,7 @@
-/* submit.c: aio_read, aio_write and aio_fsync: check the aiocb, build a
- * request, hand it to the core.
+/* submit.c: aio_read, aio_write and aio_fsync, and FreeBSD's aio_readv,
+ * aio_writev, aio_read2, aio_write2 and aio_mlock: check the aiocb, build
+ * a request, hand it to the core.  (Their *64 twins, struct aiocb64, are
+ * in compat.c.)
  *
  * What is refused at once (-1 and errno), before anything is queued:
  *   EINVAL  NULL aiocb; the aiocb is still in flight; negative aio_offset;
@@ -30,10 +32,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "aio-posix.h"
 #include "api.h"
 #include "backend.h"
+#include "collect.h"
 #include "finish.h"
 #include "lane.h"
+#include "vectored.h"
 
 /* Is aio_offset meaningless for this transfer (see the top)?  Asked only
  * of a negative offset, so its system calls cost nothing otherwise. */
@@ -199,3 +204,47 @@ aio_fsync(int operation, struct aiocb *aiocbp)
 	return submit_aiocb(aiocbp, operation == O_SYNC ? OP_FSYNC : OP_DATASYNC, 0, 0);
 }
 AIO_EXPORT_64(aio_fsync, int, (int, struct aiocb64 *));
+
+/* --- FreeBSD's extensions (vectored.c) --------------------------------- */
+
+AIO_EXPORT int
+aio_readv(struct aiocb *aiocbp)
+{
+	return submit_aiocb(aiocbp, OP_READ, 0, REQUEST_VECTORED);
+}
+
+AIO_EXPORT int
+aio_writev(struct aiocb *aiocbp)
+{
+	return submit_aiocb(aiocbp, OP_WRITE, 0, REQUEST_VECTORED);
+}
+
+int
+submit_op2(struct aiocb *aiocbp, enum request_op op, int flags, unsigned entry_abi)
+{
+	if (flags & ~(AIO_OP2_FOFFSET | AIO_OP2_VECTORED)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return submit_aiocb(aiocbp, op, entry_abi,
+			    (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
+			    (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
+}
+
+AIO_EXPORT int
+aio_read2(struct aiocb *aiocbp, int flags)
+{
+	return submit_op2(aiocbp, OP_READ, flags, 0);
+}
+
+AIO_EXPORT int
+aio_write2(struct aiocb *aiocbp, int flags)
+{
+	return submit_op2(aiocbp, OP_WRITE, flags, 0);
+}
+
+AIO_EXPORT int
+aio_mlock(struct aiocb *aiocbp)
+{
+	return submit_aiocb(aiocbp, OP_MLOCK, 0, 0);
+}

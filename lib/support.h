@@ -88,7 +88,7 @@ int library_thread_start(void *(*main)(void *), void *argument);
  * application's next open() will not expect it; returns the new fd (the old
  * one is closed), or fd itself when it cannot be moved. */
 int fd_move_high(int fd);
-/* The lowest number fd_move_high uses. */
-extern int private_fd_floor;
+/* The lowest number fd_move_high uses, worked out at the first call. */
+int private_fd_floor(void);
 
 #endif

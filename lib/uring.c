@@ -221,7 +221,7 @@ uring_start(struct request *req)
 	if (req->io_fd < 0 || (req->stream && req->op != OP_READ))
 		return START_DECLINED;
 	/* At the file position (the kernel's offset -1 is not FIFO on its
-	 * own), and mlock, which has no opcode: the pool (vectored.c). */
+	 * own), and mlock, which has no opcode: the pool (backend.c). */
 	if (req->at_file_position || req->op == OP_MLOCK)
 		return START_DECLINED;
 	struct ring *r = ring_of(req->lane);

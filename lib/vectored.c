@@ -1,5 +1,6 @@
-/* vectored.c: FreeBSD's aio_readv, aio_writev, aio_read2, aio_write2 and
- * aio_mlock.
+/* vectored.c: the vectored request of FreeBSD's aio_readv, aio_writev
+ * and aio_read2/aio_write2 with AIO_OP2_VECTORED (submit.c): its iovec
+ * array checked and copied at submission (vectored.h).
  *
  * A vectored request names its buffers with aio_iov and aio_iovcnt, which
  * are aio_buf and aio_nbytes under other names (<aio-posix.h>).  Its iovec
@@ -10,7 +11,7 @@
  * address is EFAULT rather than a crash.  The
  * request then goes to the kernel as one transfer: one preadv2/pwritev2
  * attempt at submission (inline.c), one IORING_OP_READV/WRITEV entry
- * (uring.c), or one preadv/pwritev/readv/writev in a worker (here).
+ * (uring.c), or one preadv/pwritev/readv/writev in a worker (backend.c).
  *
  * At the file offset (AIO_OP2_FOFFSET, LIO_FOFFSET) a request runs as
  * read()/write() do, and advances the offset; such requests keep their
@@ -18,10 +19,8 @@
  * program that queues several reads at the offset gets consecutive ranges,
  * in order.  aio_offset is ignored.
  *
- * aio_mlock runs mlock(aio_buf, aio_nbytes) in a worker; it uses no file
- * (aio_fildes, aio_offset and aio_reqprio are ignored).
- *
- * The *64 twins (struct aiocb64) are in compat.c.
+ * aio_mlock runs mlock(aio_buf, aio_nbytes) in a worker (backend.c); it
+ * uses no file (aio_fildes, aio_offset and aio_reqprio are ignored).
  */
 #include "config.h"
 
@@ -35,9 +34,8 @@
 #include <unistd.h>
 
 #include "aio-posix.h"
-#include "api.h"
-#include "backend.h"
 #include "fault.h"
+#include "vectored.h"
 
 /* Copy count iovecs from the program's array; EFAULT if it is not there. */
 static int
@@ -101,69 +99,4 @@ vector_prepare(struct request *req, const struct aiocb *cb)
 	req->buffer = NULL;
 	req->length = total;
 	return 0;
-}
-
-ssize_t
-request_execute_extension(const struct request *req)
-{
-	if (req->op == OP_MLOCK)
-		return mlock(req->buffer, req->length);
-	struct iovec single = { req->buffer, req->length };
-	const struct iovec *spans = req->vector ? req->vector : &single;
-	int count = req->vector ? req->vector_count : 1;
-	bool at_position = req->stream || req->at_file_position;
-	if (req->op == OP_READ) {
-		if (req->polled) {
-			/* As request_execute's stream read: never wait. */
-			ssize_t rc = preadv64v2(req->io_fd, spans, count, -1, RWF_NOWAIT);
-			if (rc >= 0 || errno != EOPNOTSUPP)
-				return rc;
-		}
-		return at_position ? readv(req->io_fd, spans, count)
-				   : preadv64(req->io_fd, spans, count, req->offset);
-	}
-	return at_position ? writev(req->io_fd, spans, count)
-			   : pwritev64(req->io_fd, spans, count, req->offset);
-}
-
-AIO_EXPORT int
-aio_readv(struct aiocb *aiocbp)
-{
-	return submit_aiocb(aiocbp, OP_READ, 0, REQUEST_VECTORED);
-}
-
-AIO_EXPORT int
-aio_writev(struct aiocb *aiocbp)
-{
-	return submit_aiocb(aiocbp, OP_WRITE, 0, REQUEST_VECTORED);
-}
-
-int
-submit_op2(struct aiocb *aiocbp, enum request_op op, int flags, unsigned entry_abi)
-{
-	if (flags & ~(AIO_OP2_FOFFSET | AIO_OP2_VECTORED)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return submit_aiocb(aiocbp, op, entry_abi,
-			    (flags & AIO_OP2_FOFFSET ? REQUEST_AT_FILE_POSITION : 0) |
-			    (flags & AIO_OP2_VECTORED ? REQUEST_VECTORED : 0));
-}
-
-AIO_EXPORT int
-aio_read2(struct aiocb *aiocbp, int flags)
-{
-	return submit_op2(aiocbp, OP_READ, flags, 0);
-}
-
-AIO_EXPORT int
-aio_write2(struct aiocb *aiocbp, int flags)
-{
-	return submit_op2(aiocbp, OP_WRITE, flags, 0);
-}
-
-AIO_EXPORT int
-aio_mlock(struct aiocb *aiocbp)
-{
-	return submit_aiocb(aiocbp, OP_MLOCK, 0, 0);
 }
