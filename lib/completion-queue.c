@@ -9,9 +9,16 @@
  * reserves its entry when it is tied (completion_queue_tie), and that
  * reservation is also what keeps the queue alive for it.
  *
- * The descriptor is readable exactly while the queue holds entries: the
- * first entry of an empty queue adds 1 to the eventfd's counter, and the
- * reap that empties the queue reads the counter back to 0.  The library
+ * The descriptor is readable while the queue holds entries that no reaper
+ * is about to take: the first entry of an empty queue adds 1 to the
+ * eventfd's counter, and the reap that empties the queue reads the counter
+ * back to 0.  An entry posted while a reaper is inside costs no write: the
+ * post wakes every reaper inside, and each looks again under the lock
+ * before it sleeps or leaves, so the entry is taken at once; one that
+ * leaves entries behind (it had no room for them) signals them on its way
+ * out (reaper_leave), under the same hold of the lock as its last look.
+ * So a reaping program pays no eventfd system calls for what it reaps
+ * itself, and a program that only polls the descriptor sees every entry.  The library
  * writes through a private duplicate (high in the fd table, close-on-exec),
  * so a program that closes the descriptor by mistake never has another
  * file written in its place.
@@ -148,6 +155,28 @@ recycle_if_unused(struct completion_queue *queue)
 	queue->signal_fd = -1;
 }
 
+/* Under the queue's lock: make the descriptor readable for its entries. */
+static void
+signal_entries(struct completion_queue *queue)
+{
+	if (queue->signalled || queue->count == 0 || queue->closed)
+		return;
+	uint64_t one = 1;
+	ssize_t unused = write(queue->signal_fd, &one, sizeof one);
+	(void)unused;	/* only a full counter fails: it is not 0 */
+	queue->signalled = true;
+}
+
+/* Under the queue's lock: a reaper leaves, and signals what it left. */
+static void
+reaper_leave(struct completion_queue *queue)
+{
+	waitpoint_leave(&queue->point);
+	queue->reapers--;
+	signal_entries(queue);
+	recycle_if_unused(queue);
+}
+
 struct completion_queue *
 completion_queue_tie(int fd, int *error)
 {
@@ -249,12 +278,8 @@ completion_queue_post(struct completion_queue *queue, uint32_t place, struct aio
 		*entry = (struct aio_completion){ .aiocb = cb, .result = result, .error = error,
 						  .value = value };
 		queue->count++;
-		if (!queue->signalled) {
-			uint64_t one = 1;
-			ssize_t unused = write(queue->signal_fd, &one, sizeof one);
-			(void)unused;	/* only a full counter fails: it is not 0 */
-			queue->signalled = true;
-		}
+		if (queue->reapers == 0)
+			signal_entries(queue);	/* else a reaper takes it (the top) */
 	}
 	recycle_if_unused(queue);
 	pthread_mutex_unlock(&queue->lock);
@@ -394,9 +419,7 @@ reap_cancelled(void *argument)
 {
 	struct completion_queue *queue = argument;
 	pthread_mutex_lock(&queue->lock);
-	waitpoint_leave(&queue->point);
-	queue->reapers--;
-	recycle_if_unused(queue);
+	reaper_leave(queue);
 	pthread_mutex_unlock(&queue->lock);
 }
 
@@ -486,9 +509,7 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 		queue->ring_waiting = false;
 	}
 	pthread_cleanup_pop(0);
-	waitpoint_leave(&queue->point);
-	queue->reapers--;
-	recycle_if_unused(queue);
+	reaper_leave(queue);
 	pthread_mutex_unlock(&queue->lock);
 	return result;
 }

@@ -537,7 +537,6 @@ fork_parent(void)
 static void
 fork_child(void)
 {
-	publish_after_fork_child();
 	lane_after_fork_child();
 	uring_backend.after_fork_child();
 	poller_backend.after_fork_child();
@@ -545,6 +544,7 @@ fork_child(void)
 	inline_backend.after_fork_child();
 	report_after_fork_child();
 	queue_forget_all(forget);
+	publish_after_fork_child();	/* after forget, which publishes */
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

@@ -94,9 +94,23 @@ places_give(int count)
 		__atomic_sub_fetch(&places, count, __ATOMIC_RELAXED);
 }
 
+struct transit_count in_transit[LANES_MAX];
+
+long
+transit_pending(void)
+{
+	long sum = 0;
+	for (unsigned i = 0; i < LANES_MAX; i++)
+		sum += __atomic_load_n(&in_transit[i].count, __ATOMIC_ACQUIRE);
+	return sum;
+}
+
 void
 publish_after_fork_child(void)
 {
+	/* The record forgot everything, and was told of nothing. */
+	for (unsigned i = 0; i < LANES_MAX; i++)
+		__atomic_store_n(&in_transit[i].count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&waiter_count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&places, 0, __ATOMIC_RELAXED);
 }

@@ -12,6 +12,33 @@
 #include <time.h>
 
 #include "abi.h"
+#include "support.h"
+
+/* Requests of the process-wide record (those with a collect ticket) whose
+ * result is public but which the record does not hold yet: aio_waitcomplete
+ * and aio_waitn wait for them, rather than say that nothing finished while
+ * aio_error already says something did.  Counted per lane, so that
+ * completing threads do not share a line: a lane's count may go below
+ * zero (the record counts down in the submitting lane's shard), only the
+ * sum means anything.  Counted up relaxed: publication's release orders
+ * the count before the result, so a thread that has seen a result and then
+ * sums sees it counted, or handed over already.  Counted down with
+ * release after the record holds it, and summed with acquire, so that a
+ * sum that no longer counts it comes before a look that finds it. */
+struct transit_count {
+	long count;
+} __attribute__((aligned(64)));
+extern struct transit_count in_transit[LANES_MAX];
+
+/* The record holds a request of lane (record.c). */
+static inline void
+transit_done(unsigned lane)
+{
+	__atomic_fetch_sub(&in_transit[lane % LANES_MAX].count, 1, __ATOMIC_RELEASE);
+}
+
+/* Published and not yet in the record, over all lanes. */
+long transit_pending(void);
 
 /* The result of a request, for the application: return value first, then
  * the error code with release (abi.h).  After it the aiocb is the
@@ -19,6 +46,11 @@
 static inline void
 publish_result(struct aiocb *cb, ssize_t result, int error)
 {
+	if (abi_collect_ticket(cb)) {
+		int lane = abi_lane(cb);
+		__atomic_fetch_add(&in_transit[lane > 0 ? lane % LANES_MAX : 0].count, 1,
+				   __ATOMIC_RELAXED);
+	}
 	abi_publish(cb, result, error);
 }
 
@@ -44,6 +76,7 @@ void publish_unregister(bool *registered);
 bool places_take(int count, int limit);
 void places_give(int count);
 
+/* In a fork child, once the inherited requests are forgotten. */
 void publish_after_fork_child(void);
 
 #endif

@@ -61,6 +61,7 @@
 
 #include "fault.h"
 #include "lane.h"
+#include "publish.h"
 #include "record.h"
 
 enum slot_status { SLOT_FREE, SLOT_IN_FLIGHT, SLOT_FINISHED, SLOT_COLLECTED };
@@ -347,6 +348,8 @@ record_leave(const struct collect_ticket *ticket, bool finished, ssize_t result,
 	}
 	pthread_mutex_unlock(&shard->lock);
 	record_changed();
+	if (finished)
+		transit_done(ticket->shard);	/* published before (publish.h) */
 }
 
 void

@@ -24,6 +24,7 @@
 #include "aio-posix.h"
 #include "api.h"
 #include "finish.h"
+#include "publish.h"
 #include "record.h"
 
 /* The deadline of a wait on the record; false (EINVAL) for a bad timeout.
@@ -37,6 +38,27 @@ begin_wait(const struct abi_timeout *timeout, struct deadline *deadline)
 	}
 	record_note_waited();
 	return true;
+}
+
+/* A wait about to end with less than it wants while results are public
+ * that the record does not hold yet (transit, publish.h): on the thread
+ * pool, a worker publishes a result a moment before the finish hook hands
+ * it to the record.  Sleep for them, within a short grace, so that a
+ * request aio_error already reports done is not missed.  true: look
+ * again. */
+#define TRANSIT_GRACE_NS 2000000L
+
+static bool
+await_transit(long transit, int seen, struct deadline *grace, bool *grace_set)
+{
+	if (transit <= 0)
+		return false;
+	if (!*grace_set) {
+		struct abi_timeout moment = { 0, TRANSIT_GRACE_NS };
+		(void)deadline_from_timeout(&moment, grace);
+		*grace_set = true;
+	}
+	return waitpoint_sleep(&record_point, seen, grace) == 0;
 }
 
 /* The waiters' registration lasts the whole call, so that it is undone
@@ -63,7 +85,8 @@ process_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout)
 	struct aiocb *cb = NULL;
 	ssize_t result = -1;
 	int error = 0, rc = 0;
-	bool done = false;
+	bool done = false, grace_set = false;
+	struct deadline grace;
 	waitpoint_enter(&record_point);
 	pthread_cleanup_push(leave_wait, &record_point);
 	/* What the rings reaped, settled before the first look: a poll, or a
@@ -71,9 +94,13 @@ process_waitcomplete(struct aiocb **iocbp, const struct abi_timeout *timeout)
 	core_settle_all(true);
 	while (!done) {
 		int seen = waitpoint_seen(&record_point);
+		long transit = transit_pending();	/* before the look */
 		bool idle;
 		if (record_take(&cb, 1, &result, &error, &idle) == 1) {
 			done = true;
+		} else if ((deadline.poll || rc == ETIMEDOUT) &&
+			   await_transit(transit, seen, &grace, &grace_set)) {
+			continue;
 		} else if (idle || deadline.poll || rc == ETIMEDOUT || rc == EINTR) {
 			/* Nothing can come (see aio_waitcomplete(3aio)), or the
 			 * last look after a time-out or a signal. */
@@ -175,15 +202,23 @@ process_waitn(struct aiocb *list[], unsigned nent, unsigned *nwait,
 	(void)deadline_from_timeout(timeout, &deadline);
 	unsigned want = *nwait, count = 0;
 	int rc = 0, result = 0;
+	bool grace_set = false;
+	struct deadline grace;
 	pthread_cleanup_push(release_turn, NULL);
 	waitpoint_enter(&record_point);
 	pthread_cleanup_push(leave_wait, &record_point);
 	core_settle_all(true);	/* as aio_waitcomplete's */
 	for (;;) {
 		int seen = waitpoint_seen(&record_point);
+		long transit = transit_pending();	/* before the look */
 		bool idle;
 		count += record_take(list + count, nent - count, NULL, NULL, &idle);
-		if (count >= want || deadline.poll)
+		if (count >= want)
+			break;
+		if ((deadline.poll || rc == ETIMEDOUT) &&
+		    await_transit(transit, seen, &grace, &grace_set))
+			continue;
+		if (deadline.poll)
 			break;
 		if (idle) {
 			/* Nothing left in flight: what there is, or EAGAIN. */

@@ -492,6 +492,52 @@ START_TEST(test_waitn_interrupted_says_eintr)
 }
 END_TEST
 
+/* A request aio_error reports done is there for a poll at once, on both
+ * backends: a pipe read completes in a library thread (a worker or the
+ * poller, or the ring), which publishes its result a moment before the
+ * record holds it. */
+static void
+poll_finds_what_aio_error_saw(void)
+{
+	int p[2];
+	control_pipe(p);
+	static char byte;
+	static struct aiocb cb;
+	for (int round = 0; round < 400; round++) {
+		start_read(&cb, p[0], &byte, 1, 0);
+		ck_assert_int_eq(write(p[1], "x", 1), 1);
+		while (aio_error(&cb) == EINPROGRESS)
+			;
+		struct aiocb *got = NULL;
+		if (round % 2 == 0) {
+			ck_assert_int_eq(aio_waitcomplete(&got, (struct timespec *)&zero), 1);
+		} else {
+			struct aiocb *list[2];
+			unsigned nwait = 1;
+			ck_assert_int_eq(aio_waitn(list, 2, &nwait, &zero), 0);
+			ck_assert_uint_eq(nwait, 1);
+			got = list[0];
+			ck_assert_int_eq(aio_return(got), 1);
+		}
+		ck_assert_ptr_eq(got, &cb);
+	}
+	assert_nothing_to_collect();
+	control_close_pipe(p);
+}
+
+START_TEST(test_poll_finds_what_aio_error_saw)
+{
+	poll_finds_what_aio_error_saw();
+}
+END_TEST
+
+START_TEST(test_poll_finds_what_aio_error_saw_on_the_thread_pool)
+{
+	ck_assert_int_eq(setenv("AIO_POSIX_BACKEND", "threads", 1), 0);
+	poll_finds_what_aio_error_saw();
+}
+END_TEST
+
 START_TEST(test_waitn_and_waitcomplete_share_one_record)
 {
 	int fd = test_pattern_file(4096, 7);
@@ -641,6 +687,8 @@ main(int argc, char **argv)
 	tcase_add_test(tc, test_cancelled_request_comes_with_ecanceled);
 	tcase_add_test(tc, test_lio_listio_requests_come_one_by_one);
 	tcase_add_test(tc, test_waitn_and_waitcomplete_share_one_record);
+	tcase_add_test(tc, test_poll_finds_what_aio_error_saw);
+	tcase_add_test(tc, test_poll_finds_what_aio_error_saw_on_the_thread_pool);
 	suite_add_tcase(s, tc);
 	tc = control_tcase("aio_waitn");
 	tcase_add_test(tc, test_waitn_waits_for_nwait_and_times_out_with_etime);
