@@ -66,6 +66,9 @@ struct backend {
 				 * (not in aio_suspend, aio_error, handlers) */
 #define FLUSH_SETTLES 2u	/* the caller settles (core_settle) right after:
 				 * what completes now need not wake the reaper */
+#define FLUSH_SETTLES_URGENT 4u	/* the caller settles right after if
+				 * uring_urgent_left says so, instead of the
+				 * reaper being woken for it */
 
 extern const struct backend inline_backend, uring_backend, poller_backend, pool_backend;
 
@@ -93,11 +96,16 @@ void uring_reap(unsigned lane);
 /* Lock-free: lane waits; what its ring reaped so far may be settled from
  * now on (reap.c keeps the latest completions for a while). */
 void uring_age(unsigned lane);
+/* Did this thread's last flush with FLUSH_SETTLES_URGENT reap requests
+ * that must be settled at once?  Reading it clears it. */
+bool uring_urgent_left(void);
 /* aio_suspend's wait in the ring of lane itself, when every entry of list
  * still in flight is in that ring: 0 (look again), EINTR, ETIMEDOUT, or
- * ENOTSUP when the caller must wait on the futex instead. */
+ * ENOTSUP when the caller must wait on the futex instead.  caller_settles:
+ * the caller settles right after (core_settle), so what it reaped that is
+ * due at once needs no reaper thread. */
 int uring_wait(unsigned lane, const struct aiocb *const list[], int count,
-	       const struct timespec *deadline);
+	       const struct timespec *deadline, bool caller_settles);
 /* Under the request's queue lock: make every thread asleep in lane's ring
  * look again (aio_cancel published a result without a completion). */
 void uring_wake_sleepers(unsigned lane);

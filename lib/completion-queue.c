@@ -488,7 +488,7 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 		/* uring_wait says ENOTSUP unless all are in this lane's ring. */
 		rc = count > 0 ? uring_wait((unsigned)abi_lane(in_flight[0]),
 					    (const struct aiocb *const *)in_flight, count,
-					    &deadline.at)
+					    &deadline.at, true)
 			       : ENOTSUP;
 		if (rc == ENOTSUP && count == 0 && waitpoint_seen(&queue->point) != seen) {
 			rc = 0;		/* posted meanwhile: look again */

@@ -295,7 +295,12 @@ core_submit(struct request *req)
 	 * freed and made again, even when this request completes during the
 	 * flush (it is settled at the next call, or by the reaper). */
 	core_settle();
-	flush_lanes(flush, FLUSH_MAY_BLOCK);
+	/* What completed during the flush and must be settled at once (a
+	 * notification, a waiter) is settled here: cheaper than waking the
+	 * reaper thread for it. */
+	flush_lanes(flush, FLUSH_MAY_BLOCK | FLUSH_SETTLES_URGENT);
+	if (uring_urgent_left())
+		core_settle();
 	return 0;
 }
 

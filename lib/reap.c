@@ -431,6 +431,17 @@ enter(struct ring *r, unsigned min_complete, unsigned flags, void *arg, size_t a
 		       arg, arg_size);
 }
 
+/* Set by ring_submit for a caller that settles urgent requests itself. */
+static __thread bool urgent_left __attribute__((tls_model("initial-exec")));
+
+bool
+uring_urgent_left(void)
+{
+	bool left = urgent_left;
+	urgent_left = false;
+	return left;
+}
+
 void
 ring_submit(struct ring *r, unsigned flags)
 {
@@ -476,7 +487,9 @@ ring_submit(struct ring *r, unsigned flags)
 	}
 	/* What was reaped here is settled by the caller, or must not wait
 	 * for the reaper's next look. */
-	if (urgent && !(flags & FLUSH_SETTLES))
+	if (urgent && (flags & FLUSH_SETTLES_URGENT) && !(flags & FLUSH_SETTLES))
+		urgent_left = true;
+	else if (urgent && !(flags & FLUSH_SETTLES))
 		poke_reaper();
 }
 
@@ -559,7 +572,7 @@ sleep_in_ring(struct sleep_state *sleeper, const struct timespec *deadline, unsi
 
 int
 uring_wait(unsigned lane, const struct aiocb *const list[], int count,
-	   const struct timespec *deadline)
+	   const struct timespec *deadline, bool caller_settles)
 {
 	if (lane >= LANES_MAX || !__atomic_load_n(&waiters_sleep_in_ring, __ATOMIC_ACQUIRE))
 		return ENOTSUP;
@@ -594,17 +607,17 @@ uring_wait(unsigned lane, const struct aiocb *const list[], int count,
 	/* With the role held, an entry still in progress has not been
 	 * reaped: its completion is still to come, and will wake us.  The
 	 * kernel need not wake the reaper meanwhile: we reap it all. */
-	if (drain(r, &urgent, false) == 0 && !publish_any_done(list, count)) {
+	if (drain(r, &urgent, caller_settles) == 0 && !publish_any_done(list, count)) {
 		struct sleep_state sleeper = { .ring = r, .owns_role = true, .quiet = quiet_begin(r) };
 		rc = sleep_in_ring(&sleeper, deadline, 1);
 		/* Drained before and after the window ends (see ring_submit). */
-		drain(r, &urgent, false);
+		drain(r, &urgent, caller_settles);
 		if (sleeper.quiet)
 			quiet_end(r);
-		drain(r, &urgent, false);
+		drain(r, &urgent, caller_settles);
 	}
 	role_release(r);
-	if (urgent)
+	if (urgent && !caller_settles)
 		poke_reaper();
 	return rc;
 }

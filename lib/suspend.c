@@ -114,7 +114,7 @@ suspend_wait(const struct aiocb *const list[], int nent, const struct abi_timeou
 			break;
 		int lane = flush_lanes_of(list, nent);
 		/* In the ring when it can, to be woken by the kernel itself. */
-		int rc = lane >= 0 ? uring_wait((unsigned)lane, list, nent, &deadline) : ENOTSUP;
+		int rc = lane >= 0 ? uring_wait((unsigned)lane, list, nent, &deadline, false) : ENOTSUP;
 		if (rc == ENOTSUP) {
 			if (lane >= 0)
 				uring_reap((unsigned)lane);

@@ -389,10 +389,11 @@ bool uring_active(void) { return false; }
 bool uring_has_staged(unsigned lane) { return false; }
 void uring_reap(unsigned lane) { }
 void uring_age(unsigned lane) { }
+bool uring_urgent_left(void) { return false; }
 void uring_wake_sleepers(unsigned lane) { }
 int
 uring_wait(unsigned lane, const struct aiocb *const list[], int count,
-	   const struct timespec *deadline)
+	   const struct timespec *deadline, bool caller_settles)
 {
 	return ENOTSUP;
 }
