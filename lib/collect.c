@@ -23,8 +23,9 @@ int
 collect_claim(struct notification *n, struct aiocb *cb, unsigned flags)
 {
 	/* Resubmitted: whatever its previous result was, the program is done
-	 * with it. */
-	record_note_return(cb);
+	 * with it.  (After aio_return, the record knows already.) */
+	if (!(abi_was_submitted(cb) && (abi_flags(cb) & ABI_RETURNED)))
+		record_note_return(cb);
 	abi_set_collect_ticket(cb, 0);
 	n->ticket = (struct collect_ticket){ .domain = COLLECT_NONE };
 	if (n->queue) {

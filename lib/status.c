@@ -62,9 +62,10 @@ aio_return(struct aiocb *aiocbp)
 	if (!(flags & ABI_RETURNED)) {
 		abi_set_flags(aiocbp, flags | ABI_RETURNED);
 		lane_note_returned(abi_lane(aiocbp));
+		/* Collected: the process-wide waiters no longer return it
+		 * (record.c).  Once is enough. */
+		record_note_return(aiocbp);
 	}
-	/* Collected: the process-wide waiters no longer return it (record.c). */
-	record_note_return(aiocbp);
 	return aiocbp->__return_value;
 }
 AIO_EXPORT_64(aio_return, ssize_t, (struct aiocb64 *));
