@@ -68,6 +68,7 @@
 #include "completion-queue.h"
 #include "core.h"
 #include "fault.h"
+#include "lane.h"
 #include "waitpoint.h"
 
 struct completion_queue {
@@ -446,6 +447,13 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 		return -1;
 	}
 	queue->reapers++;	/* keeps the object from being recycled */
+	/* On the thread pool, the program collecting is a wait of its lane,
+	 * as aio_error on a request in flight is: its next request goes at
+	 * once, and may complete in its own thread (lane.c), which costs less
+	 * than a hand-off to a worker.  With io_uring the batch costs less,
+	 * so only a reap that sleeps counts (core_settle_all). */
+	if (!uring_active())
+		lane_note_wait();
 	unsigned got = 0;
 	int rc = 0, result;
 	struct aiocb *in_flight[RING_WAIT_MAX];
@@ -511,6 +519,17 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 	pthread_cleanup_pop(0);
 	reaper_leave(queue);
 	pthread_mutex_unlock(&queue->lock);
+	/* A reap hands the result over as aio_return does: the same marks,
+	 * for aio_return and for the lane's staging decisions (the program
+	 * keeps each aiocb until it is reaped, so it may be written). */
+	for (unsigned i = 0; i < got; i++) {
+		struct aiocb *cb = completions[i].aiocb;
+		unsigned flags = cb ? abi_flags(cb) : ABI_RETURNED;
+		if (!(flags & ABI_RETURNED)) {
+			abi_set_flags(cb, flags | ABI_RETURNED);
+			lane_note_returned(abi_lane(cb));
+		}
+	}
 	return result;
 }
 

@@ -393,10 +393,17 @@ record_take(struct aiocb **list, unsigned max, ssize_t *result, int *error, bool
 			break;
 		}
 		pthread_mutex_lock(&shard->lock);
+		unsigned before = count;
 		while (count < max &&
 		       fifo_take(shard, &list[count], count == 0 && result ? result : &ignored_result,
 				 count == 0 && error ? error : &ignored_error))
 			count++;
+		/* Handing over the result serves as aio_return (aio_waitcomplete):
+		 * the lane's count of unreturned requests, which its staging
+		 * decisions read, goes down as aio_return's would.  The shard is
+		 * the submitting lane; the aiocb is not touched. */
+		for (unsigned taken = before; result && taken < count; taken++)
+			lane_note_returned((int)((first + i) % LANES_MAX));
 		busy |= shard->pending > 0 || shard->fifo_head != NO_SLOT;
 		shard_note_activity(shard);
 		pthread_mutex_unlock(&shard->lock);

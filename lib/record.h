@@ -23,7 +23,8 @@ void record_leave(const struct collect_ticket *ticket, bool finished, ssize_t re
 void record_note_return(const struct aiocb *cb);
 
 /* Take up to max finished requests into list (the first one's result into
- * *result and *error, if given); *idle: nothing more can come. */
+ * *result and *error, if given: that hands it over as aio_return would);
+ * *idle: nothing more can come. */
 unsigned record_take(struct aiocb **list, unsigned max, ssize_t *result, int *error,
 		     bool *idle);
 /* A waiter is about to wait: from now on the record keeps more. */
