@@ -96,6 +96,8 @@ void uring_reap(unsigned lane);
 /* Lock-free: lane waits; what its ring reaped so far may be settled from
  * now on (reap.c keeps the latest completions for a while). */
 void uring_age(unsigned lane);
+/* The settle entry of uring_backend, for lane's ring alone. */
+void uring_settle_lane(unsigned lane);
 /* Did this thread's last flush with FLUSH_SETTLES_URGENT reap requests
  * that must be settled at once?  Reading it clears it. */
 bool uring_urgent_left(void);

@@ -494,7 +494,8 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 				count = 0;
 		}
 		/* uring_wait says ENOTSUP unless all are in this lane's ring. */
-		rc = count > 0 ? uring_wait((unsigned)abi_lane(in_flight[0]),
+		int wait_lane = count > 0 ? abi_lane(in_flight[0]) : -1;
+		rc = count > 0 ? uring_wait((unsigned)wait_lane,
 					    (const struct aiocb *const *)in_flight, count,
 					    &deadline.at, true)
 			       : ENOTSUP;
@@ -509,7 +510,7 @@ completion_queue_reap(int fd, struct aio_completion *completions, unsigned max, 
 			core_settle_all(true);
 			rc = waitpoint_sleep(&queue->point, seen, &deadline);
 		} else {
-			core_settle();		/* post what it reaped */
+			core_settle_lane((unsigned)wait_lane);	/* post what it reaped */
 			if (rc == ETIMEDOUT && !deadline_passed(&deadline))
 				rc = 0;
 		}

@@ -154,6 +154,12 @@ core_settle(void)
 }
 
 void
+core_settle_lane(unsigned lane)
+{
+	uring_settle_lane(lane);
+}
+
+void
 core_settle_all(bool may_block)
 {
 	if (may_block)
@@ -293,8 +299,9 @@ core_submit(struct request *req)
 	/* What the ring reaped before, settled after this request is queued
 	 * and before it is handed on: a queue in steady use is never emptied,
 	 * freed and made again, even when this request completes during the
-	 * flush (it is settled at the next call, or by the reaper). */
-	core_settle();
+	 * flush (it is settled at the next call, or by the reaper).  This
+	 * lane's only: the flush below is what may reap the others'. */
+	core_settle_lane(lane->index);
 	/* What completed during the flush and must be settled at once (a
 	 * notification, a waiter) is settled here: cheaper than waking the
 	 * reaper thread for it. */

@@ -42,6 +42,9 @@ int core_cancel(int fd, struct aiocb *aiocb);
 
 /* Settle what backends reaped elsewhere (any caller that may take locks). */
 void core_settle(void);
+/* The same for one lane's ring: what a thread of that lane settles as it
+ * goes, leaving the other lanes to their own threads and the reaper. */
+void core_settle_lane(unsigned lane);
 /* Before a waiter of a collecting domain sleeps: hand on what every lane
  * staged and publish what the rings completed; may_block (not in a signal
  * handler) also settles it all, so that it reaches its domain without the

@@ -75,7 +75,7 @@ group_wait(struct list_group *group, int lane)
 		/* A list of cached reads completes during its submission:
 		 * finish it here rather than wait for the reaper thread. */
 		uring_reap((unsigned)lane);
-		core_settle();
+		core_settle_lane((unsigned)lane);
 		/* Say we may sleep, then look again: whoever brings remaining
 		 * to zero wakes us only if it sees this (finish.c). */
 		__atomic_store_n(&group->sleeping, 1, __ATOMIC_SEQ_CST);

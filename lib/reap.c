@@ -308,11 +308,14 @@ settle_list(struct request *next)
  * application resubmits as it collects, as most do, its fd's queue still
  * holds the requests of the last wait and is never emptied, freed and made
  * again.  The reaper settles everything of a ring nobody settled for a
- * while (every). */
+ * while (every).  lanes: a mask of the rings to settle; a submitter
+ * settles its own lane's only, so that threads on their own lanes do not
+ * settle each other's requests (their queue locks and their requests'
+ * cache lines would go back and forth between them). */
 void
-reap_settle_rings(bool every)
+reap_settle_rings(unsigned lanes, bool every)
 {
-	unsigned mask = __atomic_exchange_n(&reaped_rings, 0, __ATOMIC_ACQUIRE);
+	unsigned mask = __atomic_fetch_and(&reaped_rings, ~lanes, __ATOMIC_ACQUIRE) & lanes;
 	unsigned left = 0;
 	for (unsigned i = 0; mask; i++, mask >>= 1) {
 		if (!(mask & 1))
@@ -677,7 +680,7 @@ reaper_main(void *unused)
 		}
 		/* What is due now; and everything of a ring that nobody
 		 * settled since the last look. */
-		reap_settle_rings(false);
+		reap_settle_rings(~0u, false);
 		bool stale = false;
 		for (unsigned i = 0; i < LANES_MAX; i++) {
 			unsigned settles = __atomic_load_n(&rings[i].settles, __ATOMIC_RELAXED);
@@ -688,7 +691,7 @@ reaper_main(void *unused)
 			settles_seen[i] = settles;
 		}
 		if (stale) {
-			reap_settle_rings(true);
+			reap_settle_rings(~0u, true);
 			for (unsigned i = 0; i < LANES_MAX; i++)
 				settles_seen[i] = __atomic_load_n(&rings[i].settles, __ATOMIC_RELAXED);
 		}

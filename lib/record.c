@@ -8,7 +8,8 @@
  * marks a slot collected without a lock (it must stay async-signal-safe),
  * through the ticket the aiocb carries (abi.h): the slot's index and
  * generation.  A collected slot is skipped and freed by the next waiter,
- * or by the next finish, which prunes the FIFO.  So:
+ * or by a later finish, which prunes the FIFO's head (and, amortised,
+ * all of it).  So:
  *  - no request is handed over twice: a slot leaves FINISHED exactly once,
  *    by one compare-and-swap, to a waiter (FREE) or to aio_return
  *    (COLLECTED);
@@ -240,10 +241,31 @@ fifo_compact(struct record_shard *shard)
 	shard->fifo_tail = last;
 }
 
+/* Under the shard's lock: free up to max collected entries at the head of
+ * its FIFO.  When a program calls aio_return in about the order its
+ * requests finish, as most do, this keeps the FIFO short and the slots
+ * reused while they are still in the cache. */
+static void
+fifo_prune_head(struct record_shard *shard, unsigned max)
+{
+	while (max-- > 0 && shard->fifo_head != NO_SLOT) {
+		uint32_t index = shard->fifo_head;
+		struct slot *s = slot_at(index);
+		if ((__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) & 0xffffffffu) != SLOT_COLLECTED)
+			return;
+		shard->fifo_head = s->next;
+		if (shard->fifo_head == NO_SLOT)
+			shard->fifo_tail = NO_SLOT;
+		shard->fifo_length--;
+		slot_retire(shard, index, s);
+	}
+}
+
 /* Under the shard's lock: keep its FIFO within its bounds (see the top). */
 static void
 fifo_trim(struct record_shard *shard)
 {
+	fifo_prune_head(shard, 2);
 	if (shard->fifo_length >= shard->compact_at) {
 		fifo_compact(shard);
 		shard->compact_at = shard->fifo_length * 2 > COMPACT_MIN ? shard->fifo_length * 2

@@ -28,7 +28,7 @@
 
 #include "backend.h"
 
-#define TABLE_SLOTS 1024		/* a power of two */
+#define TABLE_SLOTS 4096		/* a power of two: pairs of slots */
 #define MAX_PAGES 32			/* larger buffers are never trusted */
 #define TRUST_TICKS 10			/* ticks of 10 ms */
 
@@ -43,17 +43,44 @@ coarse_tick(void)
 	return (unsigned)((uint64_t)now.tv_sec * 100 + now.tv_nsec / 10000000) & 0xff;
 }
 
+/* A page's pair of slots: the first of the two.  A multiplicative hash:
+ * the buffers of two threads lie in arenas a power of two apart, where
+ * the low bits of page numbers repeat (with page ^ page >> 10, 104 of two
+ * threads' 128 pages each collided, and every lookup missed). */
 static size_t
-slot_of(uintptr_t page)
+pair_of(uintptr_t page)
 {
-	return (page ^ (page >> 10)) & (TABLE_SLOTS - 1);
+	return (size_t)(((uint64_t)page * UINT64_C(0x9E3779B97F4A7C15)) >> 52) & (TABLE_SLOTS - 2);
+}
+
+static bool
+fresh(uint64_t entry, unsigned tick)
+{
+	return entry && (unsigned char)(tick - (entry & 0xff)) < TRUST_TICKS;
 }
 
 static bool
 trusted(uintptr_t page, unsigned tick)
 {
-	uint64_t entry = __atomic_load_n(&table[slot_of(page)], __ATOMIC_RELAXED);
-	return entry && (entry >> 8) == page && (unsigned char)(tick - (entry & 0xff)) < TRUST_TICKS;
+	size_t pair = pair_of(page);
+	for (size_t i = pair; i < pair + 2; i++) {
+		uint64_t entry = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
+		if ((entry >> 8) == page && fresh(entry, tick))
+			return true;
+	}
+	return false;
+}
+
+/* Note page seen resident: in its pair, over its own entry, else over one
+ * no longer trusted, else over the second. */
+static void
+remember(uintptr_t page, unsigned tick)
+{
+	size_t pair = pair_of(page), at = pair + 1;
+	uint64_t first = __atomic_load_n(&table[pair], __ATOMIC_RELAXED);
+	if ((first >> 8) == page || !fresh(first, tick))
+		at = pair;
+	__atomic_store_n(&table[at], (uint64_t)page << 8 | tick, __ATOMIC_RELAXED);
 }
 
 bool
@@ -84,6 +111,6 @@ buffer_resident(const void *buffer, size_t length)
 		if (!(resident[i] & 1))
 			return false;
 	for (uintptr_t page = first; page <= last; page++)
-		__atomic_store_n(&table[slot_of(page)], (uint64_t)page << 8 | tick, __ATOMIC_RELAXED);
+		remember(page, tick);
 	return true;
 }

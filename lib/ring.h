@@ -66,7 +66,7 @@ extern bool backend_active;		/* atomic: rings may be made */
 bool reaper_start(void);
 /* Settle what is due on every ring: the urgent, and the aged (every: all
  * of it). */
-void reap_settle_rings(bool every);
+void reap_settle_rings(unsigned lanes, bool every);
 /* Submit what the ring holds, then collect what completed meanwhile;
  * flags as backend.h's flush. */
 void ring_submit(struct ring *r, unsigned flags);

@@ -365,7 +365,14 @@ uring_after_fork_child(void)
 static void
 reap_settle(void)
 {
-	reap_settle_rings(false);
+	reap_settle_rings(~0u, false);
+}
+
+void
+uring_settle_lane(unsigned lane)
+{
+	if (lane < LANES_MAX)
+		reap_settle_rings(1u << lane, false);
 }
 
 const struct backend uring_backend = {
@@ -390,6 +397,7 @@ bool uring_has_staged(unsigned lane) { return false; }
 void uring_reap(unsigned lane) { }
 void uring_age(unsigned lane) { }
 bool uring_urgent_left(void) { return false; }
+void uring_settle_lane(unsigned lane) { }
 void uring_wake_sleepers(unsigned lane) { }
 int
 uring_wait(unsigned lane, const struct aiocb *const list[], int count,
