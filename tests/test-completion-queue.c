@@ -264,6 +264,29 @@ sleeper_main(void *arg)
 	return NULL;
 }
 
+/* A thread that reaps one entry of s's queue, once it is asleep there. */
+static pthread_t
+sleeper_start(struct sleeper *s)
+{
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, sleeper_main, s), 0);
+	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
+	while ((atomic_load(&s->tid) == 0 || !control_task_sleeping(atomic_load(&s->tid))) &&
+	       control_now_ns() < deadline)
+		control_pause();
+	return thread;
+}
+
+/* Has it ended within 10 s? */
+static bool
+sleeper_joined(pthread_t thread)
+{
+	struct timespec limit;
+	clock_gettime(CLOCK_REALTIME, &limit);
+	limit.tv_sec += 10;
+	return pthread_timedjoin_np(thread, NULL, &limit) == 0;
+}
+
 START_TEST(test_reaper_asleep_is_woken_by_a_late_request)
 {
 	int in[2], out[2];
@@ -276,20 +299,11 @@ START_TEST(test_reaper_asleep_is_woken_by_a_late_request)
 	test_prepare(&reader, in[0], buffer, 1, 0);
 	tie(&reader, s.queue, 1);
 	ck_assert_int_eq(aio_read(&reader), 0);
-	pthread_t thread;
-	ck_assert_int_eq(pthread_create(&thread, NULL, sleeper_main, &s), 0);
-	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
-	while ((atomic_load(&s.tid) == 0 || !control_task_sleeping(atomic_load(&s.tid))) &&
-	       control_now_ns() < deadline)
-		control_pause();
+	pthread_t thread = sleeper_start(&s);
 	test_prepare(&writer, out[1], "w", 1, 0);
 	tie(&writer, s.queue, 2);
 	ck_assert_int_eq(aio_write(&writer), 0);
-	struct timespec limit;
-	clock_gettime(CLOCK_REALTIME, &limit);
-	limit.tv_sec += 10;
-	ck_assert_msg(pthread_timedjoin_np(thread, NULL, &limit) == 0,
-		      "the reaper slept through its queue's completion");
+	ck_assert_msg(sleeper_joined(thread), "the reaper slept through its queue's completion");
 	ck_assert_int_eq(s.got, 1);
 	ck_assert_int_eq(s.entry.value.sival_int, 2);
 	ck_assert_int_eq(aio_cancel(in[0], &reader), AIO_CANCELED);
@@ -317,18 +331,10 @@ START_TEST(test_reaper_leaves_what_it_has_no_room_for_readable)
 	test_prepare(&readers[1], b[0], &buffers[1], 1, 0);
 	tie(&readers[1], s.queue, 1);
 	ck_assert_int_eq(aio_read(&readers[1]), 0);
-	pthread_t thread;
-	ck_assert_int_eq(pthread_create(&thread, NULL, sleeper_main, &s), 0);
-	long long deadline = control_now_ns() + CONTROL_BOUND_NS;
-	while ((atomic_load(&s.tid) == 0 || !control_task_sleeping(atomic_load(&s.tid))) &&
-	       control_now_ns() < deadline)
-		control_pause();
+	pthread_t thread = sleeper_start(&s);
 	test_write_all(a[1], "a", 1);
 	test_write_all(b[1], "b", 1);
-	struct timespec limit;
-	clock_gettime(CLOCK_REALTIME, &limit);
-	limit.tv_sec += 10;
-	ck_assert_int_eq(pthread_timedjoin_np(thread, NULL, &limit), 0);
+	ck_assert_msg(sleeper_joined(thread), "the reaper slept through its queue's completions");
 	ck_assert_int_eq(s.got, 1);
 	/* The other one: posted already, or about to be; either way the
 	 * descriptor says so. */
