@@ -46,7 +46,7 @@ begin_wait(const struct abi_timeout *timeout, struct deadline *deadline)
  * it to the record.  Sleep for them, within a short grace, so that a
  * request aio_error already reports done is not missed.  true: look
  * again. */
-#define TRANSIT_GRACE_NS 2000000L
+#define TRANSIT_GRACE_NS 100000000L	/* 100 ms: a worker may be preempted, or emulated */
 
 static bool
 await_transit(long transit, int seen, struct deadline *grace, bool *grace_set)
